@@ -1,0 +1,47 @@
+# delib: `make run` serves the demo, `make test` runs the whole suite. Both start from nothing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app delib
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate demo lint bench translations clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "delib needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) translations instance/config.py
+
+# A secret key made once per checkout, never committed.
+instance/config.py:
+	@mkdir -p instance
+	@$(PYTHON) -c 'import secrets; print("SECRET_KEY = " + repr(secrets.token_hex(32)))' > $@
+	@echo "Wrote $@ with a new SECRET_KEY."
+
+translations: $(STAMP)
+	@$(BIN)/pybabel compile -q -d delib/translations -D messages 2>/dev/null || true
+
+migrate: install
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) seed-demo
+
+run: demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -n auto -q
+
+lint: install
+	$(BIN)/ruff check delib tests bench
+	$(BIN)/bandit -q -c pyproject.toml -r delib
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

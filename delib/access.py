@@ -1,0 +1,114 @@
+"""The one place that decides who may see and do what.
+
+Views call these loaders; they 404 for what does not exist and 403 for what the current person
+may not touch, so a participant of one committee never reaches another committee's data.
+"""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from delib.extensions import db
+from delib.models import Committee, Note
+from delib.models.accounts import (
+    ROLE_CHAIR,
+    ROLE_KL_ADMIN,
+    ROLE_KL_ANALYST,
+    ROLE_MUNICIPAL_ADMIN,
+    ROLE_PARTICIPANT,
+)
+
+KL_ROLES = (ROLE_KL_ANALYST, ROLE_KL_ADMIN)
+
+
+def committee_role(actor, committee: Committee) -> str | None:
+    """The actor's role in this committee: 'chair', 'participant' or None."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return None
+    if actor.role == ROLE_PARTICIPANT:
+        return ROLE_PARTICIPANT if actor.committee_id == committee.id else None
+    if actor.role == ROLE_MUNICIPAL_ADMIN and actor.municipality_code == committee.municipality_code:
+        return ROLE_CHAIR
+    if actor.role == ROLE_CHAIR and any(c.id == actor.id for c in committee.chairs):
+        return ROLE_CHAIR
+    return None
+
+
+def can_manage_committees(actor) -> bool:
+    """Chairs and municipal admins create and run committees."""
+    return bool(
+        getattr(actor, "is_authenticated", False)
+        and actor.role in (ROLE_CHAIR, ROLE_MUNICIPAL_ADMIN)
+    )
+
+
+def can_edit_note(actor, note: Note) -> bool:
+    """Authors edit and delete their own notes while the committee's page is theirs."""
+    if note.deleted_at is not None or committee_role(actor, note.committee) is None:
+        return False
+    if actor.role == ROLE_PARTICIPANT:
+        return note.author_participant_id == actor.id
+    return note.author_user_id == actor.id
+
+
+def load_committee(committee_id: int, need: str = ROLE_PARTICIPANT) -> tuple[Committee, str]:
+    """The committee and the current person's role in it; 404 if missing, 403 if not theirs.
+
+    need='chair' demands chair rights; need='participant' admits chairs too.
+    """
+    committee = db.session.get(Committee, committee_id)
+    if committee is None:
+        abort(404)
+    role = committee_role(current_user, committee)
+    if role is None or (need == ROLE_CHAIR and role != ROLE_CHAIR):
+        abort(403)
+    return committee, role
+
+
+def load_note(note_id: int, for_edit: bool = False) -> Note:
+    """A note the current person may see (or edit); 404 if missing or deleted, 403 otherwise."""
+    note = db.session.get(Note, note_id)
+    if note is None or note.deleted_at is not None:
+        abort(404)
+    if committee_role(current_user, note.committee) is None:
+        abort(403)
+    if for_edit and not can_edit_note(current_user, note):
+        abort(403)
+    return note
+
+
+def staff_required(*roles: str):
+    """Views for signed-in staff with one of these roles."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            from delib.extensions import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def member_required(view):
+    """Views for anyone signed in, participant or staff; the committee check comes after."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        from delib.extensions import login_manager
+
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+chair_required = staff_required(ROLE_CHAIR, ROLE_MUNICIPAL_ADMIN)

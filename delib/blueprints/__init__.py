@@ -1,0 +1,11 @@
+"""Blueprints, one per area of the product."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every blueprint to the app."""
+    from delib.blueprints import auth, committees, main, notes
+
+    for module in (main, auth, committees, notes):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,79 @@
+"""Signing in and out: staff log in with a password, participants join with a code."""
+
+from flask import Blueprint, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from delib.auth import check_password
+from delib.extensions import db, limiter
+from delib.forms.auth import JoinForm, LoginForm
+from delib.models import User
+from delib.services import DomainError
+from delib.services import committees as committee_service
+from delib.web import render
+
+bp = Blueprint("auth", __name__)
+
+
+def _start_session(account) -> None:
+    # A fresh session at every sign-in: nothing from before (a fixated id) carries over.
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(account, remember=False)
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+def login():
+    """Staff sign-in with e-mail and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if user is not None and user.active and check_password(user.password_hash, form.password.data):
+            _start_session(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("committees.index"))
+        form.password.errors.append(_("Forkert e-mail eller adgangskode."))
+    return render("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out and forget the session."""
+    logout_user()
+    session.clear()
+    flash(_("Du er logget ud."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/deltag", methods=["GET", "POST"])
+@bp.route("/deltag/<code>", methods=["GET", "POST"])
+@limiter.limit("20 per minute; 200 per hour", methods=["POST"])
+def join(code: str | None = None):
+    """Join a committee with its code and a display name: no sign-up during a break."""
+    form = JoinForm()
+    if request.method == "GET" and code:
+        form.code.data = code
+    if form.validate_on_submit():
+        try:
+            participant = committee_service.join(form.code.data, form.display_name.data)
+        except DomainError as error:
+            getattr(form, error.field or "code").errors.append(error.message)
+        else:
+            db.session.commit()
+            _start_session(participant)
+            flash(_("Velkommen, %(name)s. Du er med i %(committee)s.",
+                    name=participant.display_name, committee=participant.committee.name), "success")
+            return redirect(url_for("committees.show", committee_id=participant.committee_id))
+    status = 422 if form.errors else 200
+    return render("auth/join.html", form=form, status=status)
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None

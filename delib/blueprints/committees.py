@@ -1,0 +1,127 @@
+"""Committees: a chair's list, creation, the committee page, choosing talk and theme meetings."""
+
+from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from delib.access import chair_required, load_committee, member_required
+from delib.extensions import db
+from delib.forms import ConfirmForm
+from delib.forms.committees import ChoiceForm, CommitteeForm
+from delib.models import Municipality, Participant
+from delib.services import DomainError
+from delib.services import committees as service
+from delib.services.municipalities import all_municipalities
+from delib.services.programme import current_event
+from delib.web import render
+
+bp = Blueprint("committees", __name__, url_prefix="/udvalg")
+
+
+@bp.get("/")
+@chair_required
+def index():
+    """The committees this chair runs."""
+    return render("committees/index.html", committees=service.committees_for(current_user),
+                  event=current_event())
+
+
+@bp.route("/nyt", methods=["GET", "POST"])
+@chair_required
+def create():
+    """Create a committee for the current event; the chair gets its join code."""
+    event = current_event()
+    form = CommitteeForm()
+    choices = all_municipalities()
+    if current_user.municipality_code is not None:
+        choices = [m for m in choices if m.code == current_user.municipality_code]
+        form.municipality.data = form.municipality.data or current_user.municipality_code
+    form.municipality.choices = [(m.code, m.name) for m in choices]
+    if event is not None and form.validate_on_submit():
+        municipality = db.session.get(Municipality, form.municipality.data)
+        try:
+            if municipality is None:
+                raise DomainError(_("Vælg en kommune fra listen."), field="municipality")
+            committee = service.create_committee(event, municipality, form.name.data, current_user)
+        except DomainError as error:
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Udvalget er oprettet. Giv deltagerne koden eller linket herunder."), "success")
+            return redirect(url_for("committees.show", committee_id=committee.id))
+    return render("committees/new.html", form=form, event=event,
+                  status=422 if form.errors else 200)
+
+
+@bp.get("/<int:committee_id>")
+@member_required
+def show(committee_id: int):
+    """The committee's home: join code, choices and the discussion breaks."""
+    committee, role = load_committee(committee_id)
+    return render("committees/show.html", committee=committee, role=role,
+                  join_code=service.format_join_code(committee.join_code),
+                  participants=[p for p in committee.participants if p.removed_at is None])
+
+
+@bp.route("/<int:committee_id>/valg", methods=["GET", "POST"])
+@member_required
+def choose(committee_id: int):
+    """Choose the political talk and up to three theme meetings."""
+    committee, role = load_committee(committee_id)
+    event = committee.event
+    form = ChoiceForm()
+    form.talk.choices = [(t.id, t.title) for t in event.talks]
+    form.theme_meetings.choices = [(m.id, m.title) for m in event.theme_meetings]
+    if form.is_submitted():
+        if form.validate():
+            try:
+                service.choose(committee, form.talk.data, form.theme_meetings.data or [])
+            except DomainError as error:
+                getattr(form, error.field or "talk").errors.append(error.message)
+            else:
+                db.session.commit()
+                flash(_("Udvalgets valg er gemt."), "success")
+                return redirect(url_for("committees.show", committee_id=committee.id))
+    else:
+        form.talk.data = committee.talk_id
+        form.theme_meetings.data = [m.id for m in committee.theme_meetings]
+    return render("committees/choose.html", committee=committee, form=form, event=event,
+                  status=422 if form.errors else 200)
+
+
+@bp.route("/<int:committee_id>/kode", methods=["GET", "POST"])
+@chair_required
+def rotate_code(committee_id: int):
+    """Give the committee a new join code (after a confirmation step)."""
+    committee, _role = load_committee(committee_id, need="chair")
+    form = ConfirmForm()
+    if form.is_submitted() and form.validate():
+        service.rotate_join_code(committee)
+        db.session.commit()
+        flash(_("Udvalget har fået en ny kode. Den gamle virker ikke længere."), "success")
+        return redirect(url_for("committees.show", committee_id=committee.id))
+    return render("committees/confirm_rotate.html", committee=committee, form=form)
+
+
+@bp.route("/<int:committee_id>/deltagere/<int:participant_id>/fjern", methods=["GET", "POST"])
+@chair_required
+def remove_participant(committee_id: int, participant_id: int):
+    """Remove a participant from the committee (after a confirmation step)."""
+    committee, _role = load_committee(committee_id, need="chair")
+    participant = db.session.scalar(
+        select(Participant).where(Participant.id == participant_id,
+                                  Participant.committee_id == committee.id)
+    )
+    if participant is None or participant.removed_at is not None:
+        return render("errors/error.html", status=404, message=_("Deltageren findes ikke."))
+    form = ConfirmForm()
+    if form.is_submitted() and form.validate():
+        service.remove_participant(committee, participant)
+        db.session.commit()
+        flash(_("%(name)s er fjernet fra udvalget.", name=participant.display_name), "success")
+        return redirect(url_for("committees.show", committee_id=committee.id))
+    return render("committees/confirm_remove.html", committee=committee,
+                  participant=participant, form=form)
+
+

@@ -1,0 +1,195 @@
+"""The break screen: capture notes together, see the others' notes arrive, edit and delete own."""
+
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from delib.access import load_committee, load_note, member_required
+from delib.extensions import db, limiter
+from delib.forms import ConfirmForm
+from delib.forms.notes import NoteForm
+from delib.models import DiscussionSlot
+from delib.services import DomainError
+from delib.services import notes as service
+from delib.services.notes import NoteConflict, NoteInput
+from delib.services.programme import pick_slot, slot_questions, slot_state
+from delib.web import is_partial_request, render
+
+bp = Blueprint("notes", __name__)
+
+
+def _load_slot(committee, slot_id: int) -> DiscussionSlot:
+    slot = db.session.get(DiscussionSlot, slot_id)
+    if slot is None or slot.event_id != committee.event_id:
+        abort(404)
+    return slot
+
+
+def _note_form(committee, slot, **kwargs) -> NoteForm:
+    form = NoteForm(**kwargs)
+    event = committee.event
+    form.tasks.choices = [(t.id, f"{t.number}. {t.short_title or t.title}") for t in event.tasks]
+    form.messages.choices = [(m.id, f"{m.number}. {m.short_title or m.title}") for m in event.messages]
+    meetings = committee.theme_meetings if slot is None or slot.focus == "theme_meetings" else []
+    form.theme_meeting.choices = [(None, _("Ikke et bestemt temamøde"))] + [
+        (m.id, f"{m.number}. {m.title}") for m in meetings
+    ]
+    return form
+
+
+def _input(form: NoteForm) -> NoteInput:
+    """What the form says, with anything that is not a number refused in Danish."""
+    if not form.validate():
+        raise DomainError(_("Et af valgene er ugyldigt. Genindlæs siden, og prøv igen."),
+                          field="tasks")
+    return NoteInput(body=form.body.data or "", task_ids=form.tasks.data or [],
+                     message_ids=form.messages.data or [],
+                     theme_meeting_id=form.theme_meeting.data)
+
+
+def _list_etag(committee, slot) -> str:
+    return f"{service.notes_etag(committee.id)}-s{slot.id}-{current_user.get_id()}-{get_locale()}"
+
+
+def _break_context(committee, role, slot, form):
+    now = datetime.now(committee.event.tz)
+    return dict(
+        committee=committee, role=role, slot=slot, form=form, event=committee.event,
+        state=slot_state(committee.event, slot, now), questions=slot_questions(committee, slot),
+        notes=service.list_notes(committee, slot), etag=_list_etag(committee, slot),
+        poll_seconds=current_app.config["NOTES_POLL_SECONDS"], viewer=current_user,
+    )
+
+
+@bp.get("/udvalg/<int:committee_id>/pause")
+@member_required
+def current(committee_id: int):
+    """Send the committee to the break that is on now (or the next one)."""
+    committee, _role = load_committee(committee_id)
+    slot = pick_slot(committee.event, datetime.now(committee.event.tz))
+    if slot is None:
+        abort(404)
+    return redirect(url_for("notes.session", committee_id=committee.id, slot_id=slot.id))
+
+
+@bp.get("/udvalg/<int:committee_id>/pauser/<int:slot_id>")
+@member_required
+def session(committee_id: int, slot_id: int):
+    """The break screen: countdown, guiding questions, note field and the committee's notes."""
+    committee, role = load_committee(committee_id)
+    slot = _load_slot(committee, slot_id)
+    form = _note_form(committee, slot, formdata=None)
+    form.client_key.data = service.new_client_key()
+    response = render("notes/session.html", **_break_context(committee, role, slot, form))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/udvalg/<int:committee_id>/pauser/<int:slot_id>/noter")
+@member_required
+def index(committee_id: int, slot_id: int):
+    """The notes list, polled by the break screen; 304 when nothing changed."""
+    committee, _role = load_committee(committee_id)
+    slot = _load_slot(committee, slot_id)
+    etag = _list_etag(committee, slot)
+    if etag in request.if_none_match:
+        response = make_response("", 304)
+    else:
+        response = render("notes/list.html", "notes/_list.html", committee=committee, slot=slot,
+                          notes=service.list_notes(committee, slot), etag=etag,
+                          poll_seconds=current_app.config["NOTES_POLL_SECONDS"],
+                          viewer=current_user, oob=False)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache, private"
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.post("/udvalg/<int:committee_id>/pauser/<int:slot_id>/noter")
+@member_required
+@limiter.limit(lambda: current_app.config.get("NOTES_RATE_LIMIT", "30 per minute"),
+               key_func=lambda: current_user.get_id())
+def create(committee_id: int, slot_id: int):
+    """Post a note; a resend with the same key returns the note already saved."""
+    committee, role = load_committee(committee_id)
+    slot = _load_slot(committee, slot_id)
+    form = _note_form(committee, slot)
+    try:
+        note, created = service.post_note(
+            committee, slot, current_user, _input(form), form.client_key.data or "",
+            current_app.config["NOTE_MAX_LENGTH"],
+        )
+    except DomainError as error:
+        getattr(form, error.field or "body").errors.append(error.message)
+        context = _break_context(committee, role, slot, form)
+        return render("notes/session.html", "notes/_form.html", status=422, **context)
+    db.session.commit()
+    if not is_partial_request():
+        flash(_("Noten er gemt.") if created else _("Noten var allerede gemt."), "success")
+        return redirect(url_for("notes.session", committee_id=committee.id, slot_id=slot.id)
+                        + f"#note-{note.id}")
+    fresh = _note_form(committee, slot, formdata=None)
+    fresh.client_key.data = service.new_client_key()
+    context = _break_context(committee, role, slot, fresh)
+    return render("notes/session.html", "notes/_created.html", status=201 if created else 200,
+                  saved_note=note, **context)
+
+
+@bp.route("/noter/<int:note_id>/rediger", methods=["GET", "POST"])
+@member_required
+def update(note_id: int):
+    """Edit one's own note; a save based on an old version is refused and both are shown."""
+    note = load_note(note_id, for_edit=True)
+    form = _note_form(note.committee, note.slot)
+    if request.method == "GET":
+        form = _note_form(note.committee, note.slot, formdata=None, obj=None)
+        form.body.data = note.body
+        form.tasks.data = [t.id for t in note.tasks]
+        form.messages.data = [m.id for m in note.messages]
+        form.theme_meeting.data = note.theme_meeting_id
+        form.version.data = note.version
+        return render("notes/edit.html", form=form, note=note)
+    status, conflict = 422, None
+    try:
+        version = int(form.version.data or 0)
+        service.update_note(note, current_user, _input(form), version,
+                            current_app.config["NOTE_MAX_LENGTH"])
+        db.session.commit()
+    except NoteConflict as error:
+        status, conflict = 409, error
+        form.version.data = note.version
+    except StaleDataError:
+        db.session.rollback()
+        note = load_note(note_id, for_edit=True)
+        status, conflict = 409, NoteConflict(_("Noten blev ændret samtidig af en anden."), note)
+        form.version.data = note.version
+    except (DomainError, ValueError) as error:
+        message = getattr(error, "message", _("Ugyldig version. Genindlæs siden."))
+        getattr(form, getattr(error, "field", None) or "body").errors.append(message)
+    else:
+        flash(_("Noten er gemt."), "success")
+        return redirect(url_for("notes.session", committee_id=note.committee_id,
+                                slot_id=note.slot_id) + f"#note-{note.id}"
+                        if note.slot_id else url_for("committees.show", committee_id=note.committee_id))
+    return render("notes/edit.html", form=form, note=note, conflict=conflict, status=status)
+
+
+@bp.route("/noter/<int:note_id>/slet", methods=["GET", "POST"])
+@member_required
+def delete(note_id: int):
+    """Delete one's own note, after a confirmation step."""
+    note = load_note(note_id, for_edit=True)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        service.delete_note(note)
+        db.session.commit()
+        flash(_("Noten er slettet."), "success")
+        if note.slot_id:
+            return redirect(url_for("notes.session", committee_id=note.committee_id,
+                                    slot_id=note.slot_id))
+        return redirect(url_for("committees.show", committee_id=note.committee_id))
+    return render("notes/confirm_delete.html", note=note, form=form)

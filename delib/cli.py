@@ -1,0 +1,137 @@
+"""Command-line tasks: load the programme and municipalities, rehearse, accounts, demo data."""
+
+import secrets
+from datetime import date
+
+import click
+from flask import Flask
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from delib.auth import hash_password
+from delib.extensions import db
+from delib.models import Committee, Event, Municipality, User
+from delib.models.accounts import STAFF_ROLES
+from delib.services import DomainError
+from delib.services import committees as committee_service
+from delib.services.municipalities import load_municipalities
+from delib.services.programme import import_programme, read_programme_file, rehearse_as_if
+
+DEMO_EMAIL = "formand@demo.delib.dk"
+DEMO_COMMITTEE = "Børne- og Ungeudvalget (demo)"
+DEMO_MUNICIPALITY = "Aarhus"
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the commands to `flask --app delib`."""
+    for command in (load_programme_command, load_municipalities_command, rehearse_command,
+                    create_user_command, seed_demo_command):
+        app.cli.add_command(command)
+
+
+def _fail(message: str):
+    raise click.ClickException(message)
+
+
+@click.command("load-programme")
+@click.argument("path", required=False)
+@click.option("--replace", is_flag=True, help="Replace an event with the same slug if unused.")
+def load_programme_command(path: str | None, replace: bool):
+    """Import a programme file (TOML); without PATH the bundled 2021 programme."""
+    from flask import current_app
+
+    with force_locale("da"):
+        try:
+            text = read_programme_file(path or current_app.config["DEFAULT_PROGRAMME"])
+            event = import_programme(text, replace=replace)
+        except DomainError as error:
+            db.session.rollback()
+            _fail(error.message)
+    db.session.commit()
+    click.echo(f"Indlæst: {event.title} ({event.slug}), {len(event.items)} programpunkter, "
+               f"{len(event.slots)} pauser, {len(event.tasks)} opgaver.")
+
+
+@click.command("load-municipalities")
+def load_municipalities_command():
+    """Insert or update the 98 municipalities."""
+    count = load_municipalities()
+    db.session.commit()
+    click.echo(f"{count} kommuner indlæst.")
+
+
+@click.command("rehearse")
+@click.argument("slug")
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day to run the event on (default: today).")
+@click.option("--off", is_flag=True, help="Back to the event's real dates.")
+def rehearse_command(slug: str, on, off: bool):
+    """Run an event as if it were held today (or on --date), so the countdown is live."""
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        _fail(f"Arrangementet {slug!r} findes ikke.")
+    if off:
+        event.day_offset = 0
+    else:
+        rehearse_as_if(event, on.date() if on else date.today())
+    db.session.commit()
+    click.echo(f"{event.title} vises nu som {event.shifted_start.isoformat()}.")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(STAFF_ROLES), default="chair")
+@click.option("--municipality", "municipality_name", default=None,
+              help="Municipality name, for chairs and municipal admins.")
+@click.password_option()
+def create_user_command(email, name, role, municipality_name, password):
+    """Create a staff account."""
+    municipality = None
+    if municipality_name:
+        municipality = db.session.scalar(
+            select(Municipality).where(Municipality.name == municipality_name))
+        if municipality is None:
+            _fail(f"Kommunen {municipality_name!r} findes ikke. Kør load-municipalities først.")
+    if role in ("chair", "municipal_admin") and municipality is None:
+        _fail("Formænd og kommunale administratorer skal have en kommune (--municipality).")
+    if db.session.scalar(select(User).where(User.email == email.lower())):
+        _fail(f"Der findes allerede en bruger med e-mail {email}.")
+    db.session.add(User(email=email.lower(), name=name, role=role,
+                        municipality=municipality, password_hash=hash_password(password)))
+    db.session.commit()
+    click.echo(f"Bruger oprettet: {email} ({role}).")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Programme, municipalities, a rehearsal of 2021 as if today, a demo chair and committee."""
+    from flask import current_app
+
+    load_municipalities()
+    event = db.session.scalar(select(Event).where(Event.slug == "butm2021"))
+    if event is None:
+        with force_locale("da"):
+            event = import_programme(read_programme_file(current_app.config["DEFAULT_PROGRAMME"]))
+    rehearse_as_if(event, date.today())
+    municipality = db.session.scalar(
+        select(Municipality).where(Municipality.name == DEMO_MUNICIPALITY))
+    chair = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    # A new password at every run: a demo login is never a fixed, published secret.
+    password = secrets.token_urlsafe(9)
+    if chair is None:
+        chair = User(email=DEMO_EMAIL, name="Demo Formand", role="chair", municipality=municipality)
+        db.session.add(chair)
+    chair.password_hash = hash_password(password)
+    committee = db.session.scalar(
+        select(Committee).where(Committee.event_id == event.id, Committee.name == DEMO_COMMITTEE))
+    if committee is None:
+        db.session.flush()
+        committee = committee_service.create_committee(event, municipality, DEMO_COMMITTEE, chair)
+    db.session.commit()
+    code = committee_service.format_join_code(committee.join_code)
+    click.echo("")
+    click.echo("delib demo er klar.")
+    click.echo(f"  Deltagerkode til demo-udvalget: {code}")
+    click.echo(f"  Formandens login: {DEMO_EMAIL} / {password}")
+    click.echo("")

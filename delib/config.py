@@ -1,0 +1,35 @@
+"""Safe defaults. Secrets come from instance/config.py or DELIB_* environment variables."""
+
+
+class Defaults:
+    SQLALCHEMY_DATABASE_URI = "sqlite:///delib.sqlite"  # resolved inside the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Note pages stay open all day: a CSRF token must live as long as the session.
+    WTF_CSRF_TIME_LIMIT = None
+    # Referer checks break behind proxies that strip it; the token itself is the protection.
+    WTF_CSRF_SSL_STRICT = False
+
+    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+    LANGUAGES = ("da", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
+
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    #: Longest note a participant may post, in characters.
+    NOTE_MAX_LENGTH = 4000
+    #: How often the break screen asks for new notes, in seconds.
+    NOTES_POLL_SECONDS = 3
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+
+    #: The programme loaded by `flask load-programme` without arguments.
+    DEFAULT_PROGRAMME = "butm2021.toml"

@@ -1,0 +1,24 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.validators import Optional
+
+from delib.forms import MultiCheckboxField
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class NoteForm(FlaskForm):
+    """A note: its text, the tasks (one or more) and optionally messages to Christiansborg."""
+
+    body = TextAreaField(_l("Note"))
+    tasks = MultiCheckboxField(_l("Hvilke af de fire opgaver handler noten om?"), coerce=int,
+                               validate_choice=False)
+    messages = MultiCheckboxField(_l("Budskab til Christiansborg (valgfrit)"), coerce=int,
+                                  validate_choice=False)
+    theme_meeting = SelectField(_l("Temamøde"), coerce=_optional_int, validators=[Optional()],
+                                validate_choice=False)
+    client_key = HiddenField()
+    version = HiddenField()

@@ -1,0 +1,37 @@
+"""All models, importable from one place; split into modules by domain."""
+
+from delib.models.accounts import Participant, User
+from delib.models.base import utcnow
+from delib.models.committees import Committee, committee_chairs, committee_theme_meetings
+from delib.models.municipalities import Municipality
+from delib.models.notes import Note, NoteRevision, note_messages, note_tasks
+from delib.models.programme import (
+    DiscussionSlot,
+    Event,
+    Message,
+    ProgrammeItem,
+    Talk,
+    Task,
+    ThemeMeeting,
+)
+
+__all__ = [
+    "Committee",
+    "DiscussionSlot",
+    "Event",
+    "Message",
+    "Municipality",
+    "Note",
+    "NoteRevision",
+    "Participant",
+    "ProgrammeItem",
+    "Talk",
+    "Task",
+    "ThemeMeeting",
+    "User",
+    "committee_chairs",
+    "committee_theme_meetings",
+    "note_messages",
+    "note_tasks",
+    "utcnow",
+]

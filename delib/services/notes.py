@@ -1,0 +1,212 @@
+"""Notes in the break: post (idempotent), list, change feed, edit with conflict detection, delete."""
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from delib.extensions import db
+from delib.models import (
+    Committee,
+    DiscussionSlot,
+    Message,
+    Note,
+    NoteRevision,
+    Participant,
+    Task,
+    User,
+    utcnow,
+)
+from delib.services import DomainError
+from delib.services.committees import clean_text
+
+_CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class NoteConflict(DomainError):
+    """Someone saved the note after the version this edit started from."""
+
+    def __init__(self, message: str, note: Note):
+        super().__init__(message)
+        self.note = note
+
+
+@dataclass
+class NoteInput:
+    body: str
+    task_ids: list[int]
+    message_ids: list[int]
+    theme_meeting_id: int | None = None
+
+
+def author_fields(author: Participant | User) -> dict:
+    """The columns that record who wrote a note."""
+    if isinstance(author, Participant):
+        return {"author_participant": author, "author_name": author.display_name}
+    return {"author_user": author, "author_name": author.name}
+
+
+def _validated(committee: Committee, data: NoteInput, max_length: int):
+    body = clean_text(data.body)
+    if not body:
+        raise DomainError(_("Noten er tom. Skriv noget, før du gemmer."), field="body")
+    if len(body) > max_length:
+        raise DomainError(
+            _("Noten er for lang: %(length)d tegn, højst %(max)d. Del den op i flere noter.",
+              length=len(body), max=max_length),
+            field="body",
+        )
+    task_ids = list(dict.fromkeys(data.task_ids))
+    if not task_ids:
+        raise DomainError(
+            _("Vælg mindst én af topmødeerklæringens fire opgaver, som noten handler om."),
+            field="tasks",
+        )
+    tasks = list(db.session.scalars(
+        select(Task).where(Task.id.in_(task_ids), Task.event_id == committee.event_id)
+    ))
+    if len(tasks) != len(task_ids):
+        raise DomainError(_("En valgt opgave findes ikke på dette topmøde."), field="tasks")
+    message_ids = list(dict.fromkeys(data.message_ids))
+    messages = []
+    if message_ids:
+        messages = list(db.session.scalars(
+            select(Message).where(Message.id.in_(message_ids), Message.event_id == committee.event_id)
+        ))
+        if len(messages) != len(message_ids):
+            raise DomainError(_("Et valgt budskab findes ikke på dette topmøde."), field="messages")
+    theme_meeting_id = data.theme_meeting_id
+    if theme_meeting_id is not None and theme_meeting_id not in {
+        m.id for m in committee.theme_meetings
+    }:
+        raise DomainError(
+            _("Temamødet er ikke et af dem, udvalget har valgt."), field="theme_meeting"
+        )
+    return body, sorted(tasks, key=lambda t: t.number), sorted(messages, key=lambda m: m.number), theme_meeting_id
+
+
+def _revision(note: Note, editor_name: str) -> NoteRevision:
+    return NoteRevision(
+        note=note, version=note.version, body=note.body,
+        task_numbers=",".join(str(t.number) for t in note.tasks),
+        message_numbers=",".join(str(m.number) for m in note.messages),
+        edited_by_name=editor_name,
+    )
+
+
+def find_by_key(committee: Committee, client_key: str) -> Note | None:
+    """The note a draft with this idempotency key already became, if any."""
+    return db.session.scalar(
+        select(Note).where(Note.committee_id == committee.id, Note.client_key == client_key)
+    )
+
+
+def post_note(
+    committee: Committee,
+    slot: DiscussionSlot | None,
+    author: Participant | User,
+    data: NoteInput,
+    client_key: str,
+    max_length: int,
+) -> tuple[Note, bool]:
+    """Save a new note once; a resend with the same key returns the first note. (note, created)"""
+    if not _CLIENT_KEY.match(client_key or ""):
+        raise DomainError(_("Noten mangler sin nøgle. Genindlæs siden, og send igen."))
+    existing = find_by_key(committee, client_key)
+    if existing is not None:
+        return existing, False
+    if slot is not None and slot.event_id != committee.event_id:
+        raise DomainError(_("Pausen hører ikke til dette topmøde."))
+    body, tasks, messages, theme_meeting_id = _validated(committee, data, max_length)
+    now = utcnow()
+    note = Note(
+        committee=committee, slot=slot, client_key=client_key, body=body,
+        talk=committee.talk if slot is not None and slot.focus == "talk" else None,
+        theme_meeting_id=theme_meeting_id, created_at=now, updated_at=now,
+        **author_fields(author),
+    )
+    note.tasks = tasks
+    note.messages = messages
+    try:
+        # A savepoint: if a parallel resend with the same key won the race, only this insert
+        # is undone and we return the winner.
+        with db.session.begin_nested():
+            db.session.add(note)
+            db.session.flush()
+            db.session.add(_revision(note, note.author_name))
+            db.session.flush()
+    except IntegrityError:
+        existing = find_by_key(committee, client_key)
+        if existing is None:
+            raise
+        return existing, False
+    return note, True
+
+
+def update_note(
+    note: Note, editor: Participant | User, data: NoteInput, based_on_version: int, max_length: int
+) -> Note:
+    """Save a new text/mapping for a note, refusing if someone saved it in the meantime."""
+    if based_on_version != note.version:
+        raise NoteConflict(
+            _("Noten er blevet ændret af %(name)s, mens du redigerede. Se begge versioner nedenfor.",
+              name=note.revisions[-1].edited_by_name if note.revisions else note.author_name),
+            note,
+        )
+    body, tasks, messages, theme_meeting_id = _validated(note.committee, data, max_length)
+    unchanged = (
+        body == note.body and tasks == list(note.tasks) and messages == list(note.messages)
+        and theme_meeting_id == note.theme_meeting_id
+    )
+    if unchanged:
+        return note
+    note.body = body
+    note.tasks = tasks
+    note.messages = messages
+    note.theme_meeting_id = theme_meeting_id
+    note.updated_at = utcnow()
+    db.session.flush()  # bumps note.version; a concurrent writer makes this raise StaleDataError
+    db.session.add(_revision(note, getattr(editor, "display_name", "")))
+    db.session.flush()
+    return note
+
+
+def delete_note(note: Note) -> None:
+    """Remove a note from the committee's lists; it stays in the database, restorable."""
+    note.deleted_at = utcnow()
+    note.updated_at = note.deleted_at
+    db.session.flush()
+
+
+def list_notes(committee: Committee, slot: DiscussionSlot | None = None) -> list[Note]:
+    """The committee's live notes, newest first, with their tasks and messages in few queries."""
+    query = (
+        select(Note)
+        .where(Note.committee_id == committee.id, Note.deleted_at.is_(None))
+        .options(selectinload(Note.tasks), selectinload(Note.messages))
+        .order_by(Note.created_at.desc(), Note.id.desc())
+    )
+    if slot is not None:
+        query = query.where(Note.slot_id == slot.id)
+    return list(db.session.scalars(query))
+
+
+def notes_etag(committee_id: int) -> str:
+    """A fingerprint of the committee's notes: changes whenever a note is added, edited, deleted.
+
+    One indexed aggregate, so an unchanged poll costs a single cheap query.
+    """
+    count, latest = db.session.execute(
+        select(func.count(Note.id), func.max(Note.updated_at)).where(Note.committee_id == committee_id)
+    ).one()
+    stamp = latest.strftime("%Y%m%d%H%M%S%f") if latest else "0"
+    return f"n{committee_id}-{count}-{stamp}"
+
+
+def new_client_key() -> str:
+    """A fresh idempotency key for a note draft (the browser keeps it with the draft)."""
+    return uuid.uuid4().hex

@@ -1,0 +1,342 @@
+"""Programme files: parse, validate and import an event with its programme, talks and tasks."""
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from delib.extensions import db
+from delib.models import (
+    Committee,
+    DiscussionSlot,
+    Event,
+    Message,
+    ProgrammeItem,
+    Talk,
+    Task,
+    ThemeMeeting,
+)
+from delib.services import DomainError
+
+ITEM_KINDS = ("plenary", "keynote", "break", "discussion", "talks", "theme_meetings")
+SLOT_FOCUSES = ("general", "talk", "theme_meetings")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_HHMM = re.compile(r"^([01]\d|2[0-3])[:.]([0-5]\d)$")
+
+
+class ProgrammeError(DomainError):
+    """A programme file that cannot be imported; the message names the line or field."""
+
+
+@dataclass
+class _Reader:
+    """Reads typed fields from a TOML table and names the exact field in every error."""
+
+    data: dict
+    path: str
+
+    def _fail(self, key: str, problem: str):
+        raise ProgrammeError(
+            _("Fejl i programfilen ved feltet %(field)s: %(problem)s",
+              field=f"{self.path}.{key}" if self.path else key, problem=problem),
+            field=f"{self.path}.{key}",
+        )
+
+    def text(self, key: str, required: bool = True, max_len: int = 300) -> str:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self._fail(key, _("feltet mangler"))
+            return ""
+        if not isinstance(value, str):
+            self._fail(key, _("skal være en tekst"))
+        value = value.strip()
+        if required and not value:
+            self._fail(key, _("må ikke være tomt"))
+        if len(value) > max_len:
+            self._fail(key, _("er længere end %(n)d tegn", n=max_len))
+        return value
+
+    def integer(self, key: str, required: bool = True, default: int = 0, minimum: int = 0) -> int:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self._fail(key, _("feltet mangler"))
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self._fail(key, _("skal være et helt tal på mindst %(n)d", n=minimum))
+        return value
+
+    def day(self, key: str) -> date:
+        value = self.data.get(key)
+        if value is None:
+            self._fail(key, _("feltet mangler"))
+        if isinstance(value, datetime) or not isinstance(value, date):
+            self._fail(key, _("skal være en dato som 2021-01-28"))
+        return value
+
+    def clock(self, key: str, required: bool = True) -> time | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self._fail(key, _("feltet mangler"))
+            return None
+        match = _HHMM.match(value) if isinstance(value, str) else None
+        if not match:
+            self._fail(key, _("skal være et klokkeslæt som \"09:30\""))
+        return time(int(match.group(1)), int(match.group(2)))
+
+    def choice(self, key: str, options: tuple[str, ...], default: str) -> str:
+        value = self.data.get(key, default)
+        if value not in options:
+            self._fail(key, _("skal være en af: %(options)s", options=", ".join(options)))
+        return value
+
+    def strings(self, key: str) -> list[str]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self._fail(key, _("skal være en liste af tekster"))
+        return [v.strip() for v in value]
+
+    def tables(self, key: str, required: bool = True) -> list["_Reader"]:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self._fail(key, _("mangler (mindst én [[%(key)s]])", key=key))
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self._fail(key, _("skal være en liste af tabeller [[%(key)s]]", key=key))
+        prefix = f"{self.path}." if self.path else ""
+        return [_Reader(v, f"{prefix}{key}[{i + 1}]") for i, v in enumerate(value)]
+
+    def table(self, key: str) -> "_Reader":
+        value = self.data.get(key)
+        if not isinstance(value, dict):
+            self._fail(key, _("mangler tabellen [%(key)s]", key=key))
+        return _Reader(value, key)
+
+
+def parse_programme(text: str) -> dict:
+    """Validate a programme file's text into plain data; raise ProgrammeError naming the place."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProgrammeError(_("Programfilen er ikke gyldig TOML: %(error)s", error=str(exc))) from exc
+    root = _Reader(raw, "")
+    ev = root.table("event")
+    slug = ev.text("slug", max_len=64)
+    if not _SLUG.match(slug):
+        ev._fail("slug", _("må kun indeholde små bogstaver a-z, tal og bindestreg"))
+    tz_name = ev.text("timezone", required=False) or "Europe/Copenhagen"
+    try:
+        ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        ev._fail("timezone", _("ukendt tidszone"))
+    days = [d.day("date") for d in root.tables("days")]
+    if len(set(days)) != len(days):
+        root._fail("days", _("samme dato står to gange"))
+    days.sort()
+
+    def at(reader: _Reader, key: str, required: bool = True) -> datetime | None:
+        day_number = reader.integer("day", required=False, default=1, minimum=1)
+        if day_number > len(days):
+            reader._fail("day", _("der er kun %(n)d dage i [[days]]", n=len(days)))
+        clock = reader.clock(key, required)
+        return datetime.combine(days[day_number - 1], clock) if clock else None
+
+    def span(reader: _Reader, end_required: bool):
+        start = at(reader, "start")
+        end = at(reader, "end", required=end_required)
+        if end is not None and end <= start:
+            reader._fail("end", _("skal ligge efter start"))
+        return start, end
+
+    theme_meetings = []
+    for r in root.tables("theme_meetings", required=False):
+        theme_meetings.append(dict(
+            number=r.integer("number", minimum=1), title=r.text("title"),
+            description=r.text("description", required=False, max_len=5000),
+            questions=r.strings("questions"),
+        ))
+    _unique_numbers(root, "theme_meetings", theme_meetings)
+    meeting_numbers = {m["number"] for m in theme_meetings}
+
+    talks = []
+    for r in root.tables("talks", required=False):
+        suggested = r.integer("suggested_theme_meeting", required=False, default=0, minimum=1)
+        if suggested and suggested not in meeting_numbers:
+            r._fail("suggested_theme_meeting", _("temamøde %(n)d findes ikke i filen", n=suggested))
+        talks.append(dict(
+            number=r.integer("number", minimum=1), title=r.text("title"),
+            description=r.text("description", required=False, max_len=5000),
+            questions=r.strings("questions"), suggested_theme_meeting=suggested or None,
+        ))
+    _unique_numbers(root, "talks", talks)
+
+    items = []
+    for r in root.tables("items"):
+        start, end = span(r, end_required=False)
+        items.append(dict(
+            starts_at=start, ends_at=end, title=r.text("title"),
+            kind=r.choice("kind", ITEM_KINDS, "plenary"),
+            description=r.text("description", required=False, max_len=5000),
+            speakers=r.text("speakers", required=False, max_len=1000),
+        ))
+
+    slots = []
+    for r in root.tables("breaks"):
+        start, end = span(r, end_required=True)
+        key = r.text("key", max_len=64)
+        if not _SLUG.match(key):
+            r._fail("key", _("må kun indeholde små bogstaver a-z, tal og bindestreg"))
+        focus = r.choice("focus", SLOT_FOCUSES, "general")
+        if focus == "talk" and not talks:
+            r._fail("focus", _("pausen handler om et politisk oplæg, men filen har ingen [[talks]]"))
+        if focus == "theme_meetings" and not theme_meetings:
+            r._fail("focus", _("pausen handler om temamøder, men filen har ingen [[theme_meetings]]"))
+        slots.append(dict(key=key, title=r.text("title"), starts_at=start, ends_at=end,
+                          focus=focus, questions=r.strings("questions")))
+    if len({s["key"] for s in slots}) != len(slots):
+        root._fail("breaks", _("to pauser har samme key"))
+
+    def numbered(key: str, required: bool):
+        rows = [dict(number=r.integer("number", minimum=1), title=r.text("title"),
+                     short_title=r.text("short_title", required=False, max_len=120),
+                     description=r.text("description", required=False, max_len=5000))
+                for r in root.tables(key, required=required)]
+        _unique_numbers(root, key, rows)
+        return rows
+
+    return dict(
+        event=dict(
+            slug=slug, title=ev.text("title", max_len=200),
+            theme=ev.text("theme", required=False), venue=ev.text("venue", required=False, max_len=200),
+            description=ev.text("description", required=False, max_len=5000), timezone=tz_name,
+            starts_on=days[0], ends_on=days[-1],
+            max_talks=ev.integer("max_talks", required=False, default=1, minimum=0),
+            max_theme_meetings=ev.integer("max_theme_meetings", required=False, default=3, minimum=0),
+        ),
+        items=items, talks=talks, theme_meetings=theme_meetings, slots=slots,
+        tasks=numbered("tasks", required=True), messages=numbered("messages", required=False),
+    )
+
+
+def _unique_numbers(root: _Reader, key: str, rows: list[dict]) -> None:
+    numbers = [r["number"] for r in rows]
+    if len(set(numbers)) != len(numbers):
+        root._fail(key, _("to rækker har samme number"))
+
+
+def import_programme(text: str, replace: bool = False) -> Event:
+    """Create the event described by a programme file; all or nothing.
+
+    An event with the same slug is replaced only when asked and only while no committee uses it.
+    """
+    data = parse_programme(text)
+    existing = db.session.scalar(select(Event).where(Event.slug == data["event"]["slug"]))
+    if existing is not None:
+        if not replace:
+            raise ProgrammeError(
+                _("Arrangementet \"%(slug)s\" findes allerede. Brug --replace for at erstatte det.",
+                  slug=existing.slug)
+            )
+        in_use = db.session.scalar(select(Committee.id).where(Committee.event_id == existing.id))
+        if in_use is not None:
+            raise ProgrammeError(
+                _("Arrangementet \"%(slug)s\" har allerede udvalg og kan ikke erstattes.",
+                  slug=existing.slug)
+            )
+        db.session.delete(existing)
+        db.session.flush()
+
+    event = Event(**data["event"])
+    db.session.add(event)
+    meetings = {m["number"]: ThemeMeeting(**m) for m in data["theme_meetings"]}
+    event.theme_meetings = list(meetings.values())
+    event.talks = [
+        Talk(**{k: v for k, v in t.items() if k != "suggested_theme_meeting"},
+             suggested_theme_meeting=meetings.get(t["suggested_theme_meeting"]))
+        for t in data["talks"]
+    ]
+    event.items = [ProgrammeItem(**i) for i in data["items"]]
+    event.slots = [DiscussionSlot(**s) for s in data["slots"]]
+    event.tasks = [Task(**t) for t in data["tasks"]]
+    event.messages = [Message(**m) for m in data["messages"]]
+    db.session.flush()
+    return event
+
+
+def bundled_programme(name: str) -> str:
+    """The text of a programme file shipped in the package (delib/data)."""
+    return resources.files("delib.data").joinpath(name).read_text(encoding="utf-8")
+
+
+def read_programme_file(path: str | Path) -> str:
+    """A programme file from disk, or by name from the package when no such file exists."""
+    candidate = Path(path)
+    if candidate.exists():
+        return candidate.read_text(encoding="utf-8")
+    try:
+        return bundled_programme(str(path))
+    except (FileNotFoundError, IsADirectoryError) as exc:
+        raise ProgrammeError(_("Programfilen %(path)s findes ikke.", path=str(path))) from exc
+
+
+def rehearse_as_if(event: Event, today: date) -> None:
+    """Shift the event's times so its first day is `today` (for demos and rehearsals)."""
+    event.day_offset = (today - event.starts_on).days
+
+
+def current_event() -> Event | None:
+    """The event to show on the front page: the next one still to come, else the latest."""
+    events = db.session.scalars(select(Event).order_by(Event.starts_on)).all()
+    if not events:
+        return None
+    today = datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+    upcoming = [e for e in events if e.shifted_end >= today]
+    return upcoming[0] if upcoming else events[-1]
+
+
+def slot_state(event: Event, slot: DiscussionSlot, now: datetime) -> dict:
+    """Where a discussion slot stands at `now` (aware): 'upcoming', 'open' or 'over', and seconds."""
+    start, end = event.shifted(slot.starts_at), event.shifted(slot.ends_at)
+    if now < start:
+        return {"state": "upcoming", "seconds": int((start - now).total_seconds()),
+                "starts": start, "ends": end}
+    if now < end:
+        return {"state": "open", "seconds": int((end - now).total_seconds()),
+                "starts": start, "ends": end}
+    return {"state": "over", "seconds": 0, "starts": start, "ends": end}
+
+
+def pick_slot(event: Event, now: datetime) -> DiscussionSlot | None:
+    """The slot open now, else the next to come, else the last one."""
+    if not event.slots:
+        return None
+    for slot in event.slots:
+        if slot_state(event, slot, now)["state"] in ("open", "upcoming"):
+            return slot
+    return event.slots[-1]
+
+
+def slot_duration(slot: DiscussionSlot) -> timedelta:
+    return slot.ends_at - slot.starts_at
+
+
+def slot_questions(committee, slot: DiscussionSlot) -> list[dict]:
+    """The guiding questions for a committee in a slot, grouped under what they belong to."""
+    if slot.focus == "talk":
+        talk = committee.talk
+        return [{"heading": talk.title, "number": talk.number, "kind": "talk",
+                 "questions": talk.questions}] if talk else []
+    if slot.focus == "theme_meetings":
+        return [{"heading": m.title, "number": m.number, "kind": "theme_meeting",
+                 "questions": m.questions} for m in committee.theme_meetings]
+    return [{"heading": slot.title, "number": None, "kind": "general",
+             "questions": slot.questions}] if slot.questions else []

@@ -1,0 +1,192 @@
+/* delib: small enhancements on top of server-rendered pages. Everything works without this file.
+ * - note drafts are kept in localStorage until the server has them (reload, dropped connection)
+ * - a failed send is retried with the same idempotency key, so it never makes a duplicate
+ * - the notes poll sends If-None-Match, so an unchanged list costs a 304 and no swap
+ * - the break countdown ticks, and speaks only at a few milestones
+ */
+(function () {
+  "use strict";
+
+  var RETRY_MS = 5000;
+  var store = null;
+  try { store = window.localStorage; } catch (e) { store = null; }
+
+  function text(key, fallback) {
+    var el = document.getElementById("delib-texts");
+    return (el && el.dataset[key]) || fallback;
+  }
+
+  /* ---------- drafts ---------- */
+
+  function draftKey(form) { return form.getAttribute("data-draft-key"); }
+
+  function readDraft(form) {
+    if (!store) return null;
+    try { return JSON.parse(store.getItem(draftKey(form)) || "null"); } catch (e) { return null; }
+  }
+
+  function writeDraft(form) {
+    if (!store) return;
+    var body = form.querySelector("textarea[name=body]");
+    if (!body) return;
+    if (!body.value.trim()) { store.removeItem(draftKey(form)); return; }
+    var checked = Array.prototype.map.call(
+      form.querySelectorAll("input[type=checkbox]:checked"), function (c) { return c.name + "=" + c.value; });
+    var key = form.querySelector("input[name=client_key]");
+    store.setItem(draftKey(form), JSON.stringify({
+      body: body.value, checked: checked, client_key: key ? key.value : "", at: Date.now()
+    }));
+  }
+
+  function savedKeys() {
+    return Array.prototype.map.call(document.querySelectorAll("[data-client-key]"),
+      function (el) { return el.getAttribute("data-client-key"); });
+  }
+
+  function restoreDraft(form) {
+    var draft = readDraft(form);
+    if (!draft) return;
+    // The server already has this draft (it was saved before the reload): drop it.
+    if (draft.client_key && savedKeys().indexOf(draft.client_key) !== -1) {
+      store.removeItem(draftKey(form));
+      return;
+    }
+    var body = form.querySelector("textarea[name=body]");
+    if (!body || body.value.trim()) return;
+    body.value = draft.body;
+    var key = form.querySelector("input[name=client_key]");
+    if (key && draft.client_key) key.value = draft.client_key;
+    (draft.checked || []).forEach(function (pair) {
+      var i = pair.indexOf("=");
+      var box = form.querySelector("input[type=checkbox][name='" + pair.slice(0, i) + "'][value='" + pair.slice(i + 1) + "']");
+      if (box) box.checked = true;
+    });
+    status(form, text("restored", "Din ikke-gemte tekst er hentet tilbage."), "pending");
+  }
+
+  function status(form, message, kind) {
+    var el = form.querySelector("[data-save-status]");
+    if (!el) return;
+    el.textContent = message;
+    el.className = "save-status" + (kind ? " is-" + kind : "");
+  }
+
+  function setupForm(form) {
+    if (form.dataset.delibReady) return;
+    form.dataset.delibReady = "1";
+    restoreDraft(form);
+    form.addEventListener("input", function () { writeDraft(form); });
+    form.addEventListener("change", function () { writeDraft(form); });
+  }
+
+  function pendingDraft() {
+    var form = document.querySelector("form[data-draft-key]");
+    return form && readDraft(form);
+  }
+
+  /* ---------- retries ---------- */
+
+  var retryTimer = null;
+  function scheduleRetry(form) {
+    if (retryTimer) return;
+    status(form, text("offline", "Ikke gemt endnu – forbindelsen svigtede. Vi prøver igen. Din tekst er gemt på denne enhed."), "error");
+    retryTimer = window.setTimeout(function () {
+      retryTimer = null;
+      var current = document.querySelector("form[data-draft-key]");
+      if (current && window.htmx) window.htmx.trigger(current, "submit");
+    }, RETRY_MS);
+  }
+
+  document.addEventListener("htmx:sendError", function (evt) {
+    var form = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest("form[data-draft-key]");
+    if (form) scheduleRetry(form);
+  });
+
+  document.addEventListener("htmx:responseError", function (evt) {
+    var form = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest("form[data-draft-key]");
+    if (form && evt.detail.xhr && evt.detail.xhr.status >= 500) scheduleRetry(form);
+  });
+
+  window.addEventListener("online", function () {
+    var form = document.querySelector("form[data-draft-key]");
+    if (form && pendingDraft() && window.htmx) window.htmx.trigger(form, "submit");
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (form && form.matches && form.matches("form[data-draft-key]")) {
+      writeDraft(form);
+      status(form, text("saving", "Gemmer …"), "pending");
+    }
+  });
+
+  // Before the fresh form replaces this one (and while it is still in the page), forget the
+  // draft the server has just confirmed.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || !form.matches || !form.matches("form[data-draft-key]")) return;
+    var code = evt.detail.xhr ? evt.detail.xhr.status : 0;
+    if ((code === 200 || code === 201) && store) store.removeItem(draftKey(form));
+  });
+
+  /* ---------- conditional polling ---------- */
+
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var elt = evt.detail.elt;
+    if (elt && elt.id === "notes-list" && elt.dataset.etag && evt.detail.verb === "get") {
+      evt.detail.headers["If-None-Match"] = '"' + elt.dataset.etag + '"';
+    }
+  });
+
+  /* ---------- countdown ---------- */
+
+  var MILESTONES = [600, 300, 60];
+  function setupCountdown(el) {
+    if (el.dataset.delibReady) return;
+    el.dataset.delibReady = "1";
+    var end = Date.parse(el.getAttribute("data-countdown-end"));
+    var start = Date.parse(el.getAttribute("data-countdown-start"));
+    var left = el.querySelector("[data-countdown-left]");
+    var announce = el.querySelector("[data-countdown-announce]");
+    var spoken = {};
+    function tick() {
+      var now = Date.now();
+      if (now < start || !left) return;
+      var seconds = Math.max(0, Math.round((end - now) / 1000));
+      var m = Math.floor(seconds / 60), s = seconds % 60;
+      left.textContent = seconds > 0
+        ? text("left", "{m}:{s} tilbage").replace("{m}", m).replace("{s}", (s < 10 ? "0" : "") + s)
+        : text("over", "Pausen er slut");
+      MILESTONES.forEach(function (mark) {
+        if (seconds <= mark && seconds > mark - 5 && !spoken[mark] && announce) {
+          spoken[mark] = true;
+          announce.textContent = text("minutes", "{m} minutter tilbage af pausen").replace("{m}", Math.round(mark / 60));
+        }
+      });
+    }
+    tick();
+    window.setInterval(tick, 1000);
+  }
+
+  /* ---------- wiring ---------- */
+
+  function init(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("form[data-draft-key]").forEach(setupForm);
+    (root.querySelectorAll ? root : document).querySelectorAll("[data-countdown-end]").forEach(setupCountdown);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.documentElement.classList.add("js");
+    init(document);
+  });
+  document.addEventListener("htmx:load", function (evt) { init(evt.detail.elt.parentNode || document); });
+
+  window.addEventListener("beforeunload", function (evt) {
+    var form = document.querySelector("form[data-draft-key]");
+    if (form && form.querySelector("textarea[name=body]") &&
+        form.querySelector("textarea[name=body]").value.trim() && form.classList.contains("htmx-request")) {
+      evt.preventDefault();
+      evt.returnValue = "";
+    }
+  });
+})();

@@ -1,0 +1,131 @@
+"""HTTP plumbing shared by all blueprints: the render helper, errors, headers, template helpers."""
+
+from datetime import datetime
+
+from flask import Flask, make_response, render_template, request
+from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from delib.extensions import htmx
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+ERROR_MESSAGES = {
+    400: _l("Forespørgslen kunne ikke forstås. Prøv igen."),
+    403: _l("Du har ikke adgang til denne side."),
+    404: _l("Siden findes ikke."),
+    405: _l("Den handling er ikke tilladt her."),
+    409: _l("Der opstod en konflikt. Genindlæs siden og prøv igen."),
+    413: _l("Det sendte er for stort."),
+    429: _l("For mange forsøg lige nu. Vent lidt, og prøv igen."),
+    500: _l("Der opstod en fejl hos os. Det du skrev er ikke gemt endnu; prøv igen om lidt."),
+}
+
+
+def is_partial_request() -> bool:
+    """True for htmx requests that want a fragment (not boosted page loads)."""
+    return bool(htmx) and not htmx.boosted
+
+
+def render(page: str, partial: str | None = None, status: int = 200, **context):
+    """Render the partial for htmx requests and the full page otherwise; always Vary on it."""
+    template = partial if partial and is_partial_request() else page
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def error_response(status: int, message: str):
+    """A Danish error page, or for htmx a fragment aimed at the page's message area."""
+    if is_partial_request():
+        response = make_response(
+            render_template("errors/_error.html", message=message, status=status), status
+        )
+        # The page's live region shows it; the target (a form, a list) is left untouched so no
+        # typed text is lost.
+        response.headers["HX-Retarget"] = "#messages"
+        response.headers["HX-Reswap"] = "innerHTML"
+    else:
+        response = make_response(
+            render_template("errors/error.html", message=message, status=status), status
+        )
+    response.vary.add("HX-Request")
+    return response
+
+
+def register_web(app: Flask) -> None:
+    """Error handlers, security headers and template helpers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return error_response(
+            400,
+            gettext(
+                "Din session er udløbet, så formularen kunne ikke sendes. Det du skrev er "
+                "bevaret: genindlæs siden og send igen."
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code in (301, 302, 303, 304, 307, 308):
+            return error
+        message = ERROR_MESSAGES.get(error.code)
+        if message is None:
+            message = error.description or ""
+        return error_response(error.code or 500, str(message))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return error_response(500, str(ERROR_MESSAGES[500]))
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["local_datetime"] = _local_datetime
+    app.jinja_env.filters["local_date"] = _local_date
+    app.jinja_env.filters["hhmm"] = _hhmm
+    app.jinja_env.globals["htmx_version"] = HTMX_VERSION
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "da")
+
+
+HTMX_VERSION = "2.0.11"
+
+
+def _local_datetime(value: datetime | None, fmt: str = "d. MMMM yyyy 'kl.' HH.mm") -> str:
+    """A stored UTC instant shown in the event's local time (Europe/Copenhagen)."""
+    return format_datetime(value, fmt) if value else ""
+
+
+def _local_date(value, fmt: str = "EEEE d. MMMM yyyy") -> str:
+    return format_date(value, fmt) if value else ""
+
+
+def _hhmm(value: datetime | None) -> str:
+    """A programme time (already local) as Danish 'HH.MM'."""
+    return value.strftime("%H.%M") if value else ""

@@ -1,0 +1,144 @@
+"""Fixtures: an app with a real, fresh database per test, clients, and factories."""
+
+import os
+import re
+
+import pytest
+from sqlalchemy import select
+
+from delib import create_app
+from delib.auth import hash_password
+from delib.extensions import db
+from delib.models import Committee, Event, Municipality, User
+from delib.services import committees as committee_service
+from delib.services.municipalities import load_municipalities
+from delib.services.programme import import_programme, read_programme_file
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _config(tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def app_config():
+    """Per-test config overrides: a test may fill this dict before `app` is built."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, app_config):
+    app = create_app(_config(tmp_path, **app_config))
+    with app.app_context():
+        if TEST_DATABASE_URL:
+            db.drop_all()
+        db.create_all()
+        load_municipalities()
+        import_programme(read_programme_file("butm2021.toml"))
+        db.session.commit()
+        yield app
+        db.session.remove()
+        if TEST_DATABASE_URL:
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def event(app):
+    return db.session.scalar(select(Event).where(Event.slug == "butm2021"))
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a staff user: make_user(role='chair', municipality='Aarhus', email=..., password=...)."""
+    counter = {"n": 0}
+
+    def make(role="chair", municipality="Aarhus", email=None, password="korrekt-hest-batteri",
+             name=None):
+        counter["n"] += 1
+        m = None
+        if municipality and role in ("chair", "municipal_admin"):
+            m = db.session.scalar(select(Municipality).where(Municipality.name == municipality))
+        user = User(email=email or f"user{counter['n']}@example.dk", name=name or f"Bruger {counter['n']}",
+                    role=role, municipality=m, password_hash=hash_password(password))
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_committee(app, event, make_user):
+    """Create a committee: make_committee(municipality='Aarhus', name=..., chair=None)."""
+
+    def make(municipality="Aarhus", name="Børne- og Ungeudvalget", chair=None):
+        chair = chair or make_user(municipality=municipality)
+        m = db.session.scalar(select(Municipality).where(Municipality.name == municipality))
+        committee = committee_service.create_committee(event, m, name, chair)
+        db.session.commit()
+        return committee
+
+    return make
+
+
+class Actions:
+    """Sign a test client in as a chair or as a participant."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password="korrekt-hest-batteri"):
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def join(self, committee: Committee | str, name="Deltager"):
+        code = committee if isinstance(committee, str) else committee.join_code
+        return self.client.post("/deltag", data={"code": code, "display_name": name})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Actions(client)
+
+
+@pytest.fixture
+def make_client(app):
+    """Another browser: a fresh test client with its own cookies, plus its Actions."""
+
+    def make():
+        c = app.test_client()
+        return c, Actions(c)
+
+    return make
+
+
+HX = {"HX-Request": "true"}
+
+
+def text_of(response) -> str:
+    """The visible text of an HTML response, tags dropped and whitespace folded."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()

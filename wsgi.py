@@ -1,0 +1,3 @@
+from delib import create_app
+
+app = create_app()
