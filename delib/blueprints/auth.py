@@ -2,7 +2,7 @@
 
 from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 
 from delib.auth import check_password

@@ -14,8 +14,26 @@ from delib.models.programme import (
     Task,
     ThemeMeeting,
 )
+from delib.models.review import (
+    ACTION_STATUSES,
+    Action,
+    AuditEntry,
+    Submission,
+    SubmissionAction,
+    SubmissionNote,
+    SubmissionSummary,
+    Summary,
+)
 
 __all__ = [
+    "ACTION_STATUSES",
+    "Action",
+    "AuditEntry",
+    "Submission",
+    "SubmissionAction",
+    "SubmissionNote",
+    "SubmissionSummary",
+    "Summary",
     "Committee",
     "DiscussionSlot",
     "Event",

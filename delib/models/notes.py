@@ -55,6 +55,15 @@ class Note(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Soft delete by the author: the note leaves every list but stays restorable.
     deleted_at: Mapped[datetime | None]
+    #: Review: hidden notes leave the contribution but are never destroyed, and can be restored.
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Review: a note merged into another points at it; the merged note lists its originals.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("note.id", ondelete="SET NULL"), index=True
+    )
+    #: Review: the chair marks the points that matter most.
+    key_point: Mapped[bool] = mapped_column(default=False)
     #: Optimistic locking: an UPDATE with a stale version raises StaleDataError.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -66,6 +75,8 @@ class Note(db.Model):
     author_user = relationship("User")
     tasks = relationship("Task", secondary=note_tasks, order_by="Task.number")
     messages = relationship("Message", secondary=note_messages, order_by="Message.number")
+    merged_into = relationship("Note", remote_side=[id], back_populates="merged_from")
+    merged_from = relationship("Note", back_populates="merged_into")
     revisions = relationship(
         "NoteRevision",
         back_populates="note",

@@ -6,7 +6,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from delib.extensions import db
-from delib.models import Committee, Event, Municipality, Participant, Talk, ThemeMeeting, User, utcnow
+from delib.models import (
+    Committee,
+    Event,
+    Municipality,
+    Participant,
+    Talk,
+    ThemeMeeting,
+    User,
+    utcnow,
+)
 from delib.services import DomainError
 
 # Crockford-style alphabet: no 0/O, 1/I/L confusion when a code is read aloud or typed on a phone.
