@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 19:49:38.156023
+Create Date: 2026-11-22 19:53:08.223569
 
 """
 from alembic import op
@@ -172,6 +172,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_committee_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_committee_municipality_code'), ['municipality_code'], unique=False)
 
+    op.create_table('audit_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('committee_id', sa.Integer(), nullable=True),
+    sa.Column('actor_id', sa.String(length=40), nullable=False),
+    sa.Column('actor_name', sa.String(length=120), nullable=False),
+    sa.Column('action', sa.String(length=60), nullable=False),
+    sa.Column('target', sa.String(length=80), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['committee_id'], ['committee.id'], name=op.f('fk_audit_entry_committee_id_committee'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entry'))
+    )
+    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_entry_committee_id'), ['committee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entry_created_at'), ['created_at'], unique=False)
+
     op.create_table('committee_chair',
     sa.Column('committee_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -198,6 +214,47 @@ def upgrade():
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_participant_committee_id'), ['committee_id'], unique=False)
 
+    op.create_table('submission',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('committee_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('municipality_code', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('is_latest', sa.Boolean(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_by_name', sa.String(length=120), nullable=False),
+    sa.Column('show_authors', sa.Boolean(), nullable=False),
+    sa.Column('talk_id', sa.Integer(), nullable=True),
+    sa.Column('reopened_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['committee_id'], ['committee.id'], name=op.f('fk_submission_committee_id_committee'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_submission_event_id_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['municipality_code'], ['municipality.code'], name=op.f('fk_submission_municipality_code_municipality')),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['user.id'], name=op.f('fk_submission_submitted_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['talk_id'], ['talk.id'], name=op.f('fk_submission_talk_id_talk'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submission')),
+    sa.UniqueConstraint('committee_id', 'version', name=op.f('uq_submission_committee_id'))
+    )
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.create_index('ix_submission_latest', ['is_latest', 'event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_municipality_code'), ['municipality_code'], unique=False)
+
+    op.create_table('summary',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('committee_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('message_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_by_name', sa.String(length=120), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['committee_id'], ['committee.id'], name=op.f('fk_summary_committee_id_committee'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_summary_message_id_message'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['task_id'], ['task.id'], name=op.f('fk_summary_task_id_task'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_summary')),
+    sa.UniqueConstraint('committee_id', 'key', name=op.f('uq_summary_committee_id'))
+    )
     op.create_table('note',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('committee_id', sa.Integer(), nullable=False),
@@ -212,10 +269,15 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('hidden_at', sa.DateTime(), nullable=True),
+    sa.Column('hidden_reason', sa.Text(), nullable=False),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('key_point', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['author_participant_id'], ['participant.id'], name=op.f('fk_note_author_participant_id_participant'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['author_user_id'], ['user.id'], name=op.f('fk_note_author_user_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['committee_id'], ['committee.id'], name=op.f('fk_note_committee_id_committee'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['note.id'], name=op.f('fk_note_merged_into_id_note'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['slot_id'], ['discussion_slot.id'], name=op.f('fk_note_slot_id_discussion_slot'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['talk_id'], ['talk.id'], name=op.f('fk_note_talk_id_talk'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['theme_meeting_id'], ['theme_meeting.id'], name=op.f('fk_note_theme_meeting_id_theme_meeting'), ondelete='SET NULL'),
@@ -226,7 +288,76 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_note_author_participant_id'), ['author_participant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_note_author_user_id'), ['author_user_id'], unique=False)
         batch_op.create_index('ix_note_committee_updated', ['committee_id', 'updated_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_note_merged_into_id'), ['merged_into_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_note_slot_id'), ['slot_id'], unique=False)
+
+    op.create_table('submission_action',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('municipality_code', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.Text(), nullable=False),
+    sa.Column('responsible', sa.String(length=200), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_submission_action_event_id_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['municipality_code'], ['municipality.code'], name=op.f('fk_submission_action_municipality_code_municipality')),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_submission_action_submission_id_submission'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['task_id'], ['task.id'], name=op.f('fk_submission_action_task_id_task'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submission_action'))
+    )
+    with op.batch_alter_table('submission_action', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_action_municipality_code'), ['municipality_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_action_submission_id'), ['submission_id'], unique=False)
+
+    op.create_table('submission_summary',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('municipality_code', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('message_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_submission_summary_event_id_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_submission_summary_message_id_message'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['municipality_code'], ['municipality.code'], name=op.f('fk_submission_summary_municipality_code_municipality')),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_submission_summary_submission_id_submission'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['task_id'], ['task.id'], name=op.f('fk_submission_summary_task_id_task'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submission_summary'))
+    )
+    with op.batch_alter_table('submission_summary', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_summary_municipality_code'), ['municipality_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_summary_submission_id'), ['submission_id'], unique=False)
+
+    op.create_table('submission_theme_meeting',
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('theme_meeting_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_submission_theme_meeting_submission_id_submission'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['theme_meeting_id'], ['theme_meeting.id'], name=op.f('fk_submission_theme_meeting_theme_meeting_id_theme_meeting'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('submission_id', 'theme_meeting_id', name=op.f('pk_submission_theme_meeting'))
+    )
+    op.create_table('action',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('committee_id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.Text(), nullable=False),
+    sa.Column('responsible', sa.String(length=200), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('source_note_id', sa.Integer(), nullable=True),
+    sa.Column('source_summary_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_name', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['committee_id'], ['committee.id'], name=op.f('fk_action_committee_id_committee'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['source_note_id'], ['note.id'], name=op.f('fk_action_source_note_id_note'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['source_summary_id'], ['summary.id'], name=op.f('fk_action_source_summary_id_summary'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['task_id'], ['task.id'], name=op.f('fk_action_task_id_task'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_action'))
+    )
+    with op.batch_alter_table('action', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_action_committee_id'), ['committee_id'], unique=False)
 
     op.create_table('note_message',
     sa.Column('note_id', sa.Integer(), nullable=False),
@@ -264,11 +395,70 @@ def upgrade():
     with op.batch_alter_table('note_task', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_note_task_task_id'), ['task_id'], unique=False)
 
+    op.create_table('submission_note',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=True),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('municipality_code', sa.Integer(), nullable=False),
+    sa.Column('slot_id', sa.Integer(), nullable=True),
+    sa.Column('talk_id', sa.Integer(), nullable=True),
+    sa.Column('theme_meeting_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('author_name', sa.String(length=80), nullable=False),
+    sa.Column('key_point', sa.Boolean(), nullable=False),
+    sa.Column('written_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_submission_note_event_id_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['municipality_code'], ['municipality.code'], name=op.f('fk_submission_note_municipality_code_municipality')),
+    sa.ForeignKeyConstraint(['note_id'], ['note.id'], name=op.f('fk_submission_note_note_id_note'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['slot_id'], ['discussion_slot.id'], name=op.f('fk_submission_note_slot_id_discussion_slot'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_submission_note_submission_id_submission'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['talk_id'], ['talk.id'], name=op.f('fk_submission_note_talk_id_talk'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['theme_meeting_id'], ['theme_meeting.id'], name=op.f('fk_submission_note_theme_meeting_id_theme_meeting'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submission_note'))
+    )
+    with op.batch_alter_table('submission_note', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_note_municipality_code'), ['municipality_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_note_submission_id'), ['submission_id'], unique=False)
+
+    op.create_table('submission_note_message',
+    sa.Column('submission_note_id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_submission_note_message_message_id_message'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['submission_note_id'], ['submission_note.id'], name=op.f('fk_submission_note_message_submission_note_id_submission_note'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('submission_note_id', 'message_id', name=op.f('pk_submission_note_message'))
+    )
+    with op.batch_alter_table('submission_note_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_note_message_message_id'), ['message_id'], unique=False)
+
+    op.create_table('submission_note_task',
+    sa.Column('submission_note_id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['submission_note_id'], ['submission_note.id'], name=op.f('fk_submission_note_task_submission_note_id_submission_note'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['task_id'], ['task.id'], name=op.f('fk_submission_note_task_task_id_task'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('submission_note_id', 'task_id', name=op.f('pk_submission_note_task'))
+    )
+    with op.batch_alter_table('submission_note_task', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_note_task_task_id'), ['task_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('submission_note_task', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_note_task_task_id'))
+
+    op.drop_table('submission_note_task')
+    with op.batch_alter_table('submission_note_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_note_message_message_id'))
+
+    op.drop_table('submission_note_message')
+    with op.batch_alter_table('submission_note', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_note_submission_id'))
+        batch_op.drop_index(batch_op.f('ix_submission_note_municipality_code'))
+
+    op.drop_table('submission_note')
     with op.batch_alter_table('note_task', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_note_task_task_id'))
 
@@ -281,19 +471,46 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_note_message_message_id'))
 
     op.drop_table('note_message')
+    with op.batch_alter_table('action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_action_committee_id'))
+
+    op.drop_table('action')
+    op.drop_table('submission_theme_meeting')
+    with op.batch_alter_table('submission_summary', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_summary_submission_id'))
+        batch_op.drop_index(batch_op.f('ix_submission_summary_municipality_code'))
+
+    op.drop_table('submission_summary')
+    with op.batch_alter_table('submission_action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_action_submission_id'))
+        batch_op.drop_index(batch_op.f('ix_submission_action_municipality_code'))
+
+    op.drop_table('submission_action')
     with op.batch_alter_table('note', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_note_slot_id'))
+        batch_op.drop_index(batch_op.f('ix_note_merged_into_id'))
         batch_op.drop_index('ix_note_committee_updated')
         batch_op.drop_index(batch_op.f('ix_note_author_user_id'))
         batch_op.drop_index(batch_op.f('ix_note_author_participant_id'))
 
     op.drop_table('note')
+    op.drop_table('summary')
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_municipality_code'))
+        batch_op.drop_index('ix_submission_latest')
+
+    op.drop_table('submission')
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_participant_committee_id'))
 
     op.drop_table('participant')
     op.drop_table('committee_theme_meeting')
     op.drop_table('committee_chair')
+    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_entry_created_at'))
+        batch_op.drop_index(batch_op.f('ix_audit_entry_committee_id'))
+
+    op.drop_table('audit_entry')
     with op.batch_alter_table('committee', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_committee_municipality_code'))
         batch_op.drop_index(batch_op.f('ix_committee_event_id'))
