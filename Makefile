@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app delib
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo lint bench translations clean
+.PHONY: run test test-pg install migrate demo lint bench translations clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "delib needs Python 3.11 or newer")'
@@ -38,6 +38,10 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest -n auto -q
+
+# The same suite against a throw-away PostgreSQL server (installed from Debian if missing).
+test-pg: install
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n auto -q
 
 lint: install
 	$(BIN)/ruff check delib tests bench

@@ -15,13 +15,42 @@ from delib.services.municipalities import load_municipalities
 from delib.services.programme import import_programme, read_programme_file
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+_worker_database_url: str | None = None
+
+
+def _server_database_url() -> str:
+    """TEST_DATABASE_URL, with a database of its own for each pytest-xdist worker.
+
+    Tests drop and create every table, so two workers sharing one database would wipe each
+    other's data. The worker's database is created on first use, next to the given one.
+    """
+    global _worker_database_url
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return TEST_DATABASE_URL
+    if _worker_database_url is None:
+        from sqlalchemy import create_engine, make_url, text
+
+        base = make_url(TEST_DATABASE_URL)
+        url = base.set(database=f"{base.database}_{worker}")
+        if base.get_backend_name() == "postgresql":
+            engine = create_engine(base, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                     {"name": url.database})
+                if not exists:
+                    conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+            engine.dispose()
+        _worker_database_url = url.render_as_string(hide_password=False)
+    return _worker_database_url
 
 
 def _config(tmp_path, **overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "SQLALCHEMY_DATABASE_URI": (_server_database_url() if TEST_DATABASE_URL
+                                    else f"sqlite:///{tmp_path / 'test.sqlite'}"),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
     }
