@@ -1,6 +1,7 @@
 """All models, importable from one place; split into modules by domain."""
 
 from delib.models.accounts import Participant, User
+from delib.models.api import ApiToken
 from delib.models.base import utcnow
 from delib.models.committees import Committee, committee_chairs, committee_theme_meetings
 from delib.models.municipalities import Municipality
@@ -28,6 +29,7 @@ from delib.models.review import (
 __all__ = [
     "ACTION_STATUSES",
     "Action",
+    "ApiToken",
     "AuditEntry",
     "Submission",
     "SubmissionAction",
