@@ -16,6 +16,7 @@ from delib.models import (
     User,
     utcnow,
 )
+from delib.sanitize import one_line, plain_text
 from delib.services import DomainError
 
 # Crockford-style alphabet: no 0/O, 1/I/L confusion when a code is read aloud or typed on a phone.
@@ -43,16 +44,14 @@ def normalise_join_code(typed: str) -> str:
 
 
 def clean_text(value: str | None) -> str:
-    """Trim and drop control characters (NUL and friends) that no person means to type."""
-    if not value:
-        return ""
-    kept = "".join(ch for ch in value if ch in "\n\t" or ch.isprintable())
-    return kept.strip()
+    """Trim and drop control characters (NUL, bidi overrides) that no person means to type."""
+    # delib.sanitize is the one place that decides what is kept (emoji joiners stay).
+    return plain_text(value).strip()
 
 
 def create_committee(event: Event, municipality: Municipality, name: str, chair: User) -> Committee:
     """A chair creates their municipality's committee for an event and becomes its chair."""
-    name = clean_text(name)
+    name = one_line(name)
     if not name:
         raise DomainError(_("Skriv udvalgets navn."), field="name")
     if len(name) > COMMITTEE_NAME_MAX:
@@ -110,7 +109,7 @@ def find_by_code(typed: str) -> Committee | None:
 
 def join(typed_code: str, display_name: str) -> Participant:
     """Join a committee with its code and a display name; no account, no password."""
-    name = clean_text(display_name)
+    name = one_line(display_name)
     if not name:
         raise DomainError(_("Skriv det navn, de andre skal se dig som."), field="display_name")
     if len(name) > NAME_MAX:
