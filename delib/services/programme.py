@@ -41,12 +41,25 @@ class _Reader:
     data: dict
     path: str
 
+    def where(self, key: str) -> str:
+        """The field's path as a person finds it in the file: talks[2].title."""
+        return f"{self.path}.{key}" if self.path else key
+
     def _fail(self, key: str, problem: str):
+        field = self.where(key)
         raise ProgrammeError(
             _("Fejl i programfilen ved feltet %(field)s: %(problem)s",
-              field=f"{self.path}.{key}" if self.path else key, problem=problem),
-            field=f"{self.path}.{key}",
+              field=field, problem=problem),
+            field=field,
         )
+
+    def only(self, *allowed: str) -> "_Reader":
+        """Refuse fields this table does not know: a typo must not be silently ignored."""
+        for key in self.data:
+            if key not in allowed:
+                self._fail(key, _("ukendt felt (tilladte felter: %(allowed)s)",
+                                  allowed=", ".join(allowed)))
+        return self
 
     def text(self, key: str, required: bool = True, max_len: int = 300) -> str:
         value = self.data.get(key)
@@ -127,9 +140,16 @@ def parse_programme(text: str) -> dict:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProgrammeError(_("Programfilen er ikke gyldig TOML: %(error)s", error=str(exc))) from exc
-    root = _Reader(raw, "")
-    ev = root.table("event")
+        raise _syntax_error(text, exc) from exc
+    except UnicodeError as exc:  # pragma: no cover - str input is already decoded
+        raise ProgrammeError(_("Programfilen kan ikke læses som UTF-8.")) from exc
+    root = _Reader(raw, "").only(
+        "event", "days", "items", "breaks", "talks", "theme_meetings", "tasks", "messages"
+    )
+    ev = root.table("event").only(
+        "slug", "title", "theme", "venue", "description", "timezone", "max_talks",
+        "max_theme_meetings",
+    )
     slug = ev.text("slug", max_len=64)
     if not _SLUG.match(slug):
         ev._fail("slug", _("må kun indeholde små bogstaver a-z, tal og bindestreg"))
@@ -138,9 +158,11 @@ def parse_programme(text: str) -> dict:
         ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
         ev._fail("timezone", _("ukendt tidszone"))
-    days = [d.day("date") for d in root.tables("days")]
-    if len(set(days)) != len(days):
-        root._fail("days", _("samme dato står to gange"))
+    day_readers = root.tables("days")
+    days = [d.only("date").day("date") for d in day_readers]
+    for reader, day in zip(day_readers, days, strict=True):
+        if days.count(day) > 1:
+            reader._fail("date", _("samme dato står to gange i [[days]]"))
     days.sort()
 
     def at(reader: _Reader, key: str, required: bool = True) -> datetime | None:
@@ -159,6 +181,7 @@ def parse_programme(text: str) -> dict:
 
     theme_meetings = []
     for r in root.tables("theme_meetings", required=False):
+        r.only("number", "title", "description", "questions")
         theme_meetings.append(dict(
             number=r.integer("number", minimum=1), title=r.text("title"),
             description=r.text("description", required=False, max_len=5000),
@@ -169,9 +192,11 @@ def parse_programme(text: str) -> dict:
 
     talks = []
     for r in root.tables("talks", required=False):
+        r.only("number", "title", "description", "questions", "suggested_theme_meeting")
         suggested = r.integer("suggested_theme_meeting", required=False, default=0, minimum=1)
         if suggested and suggested not in meeting_numbers:
-            r._fail("suggested_theme_meeting", _("temamøde %(n)d findes ikke i filen", n=suggested))
+            r._fail("suggested_theme_meeting",
+                    _("temamøde %(n)d findes ikke i filen", n=suggested))
         talks.append(dict(
             number=r.integer("number", minimum=1), title=r.text("title"),
             description=r.text("description", required=False, max_len=5000),
@@ -181,6 +206,7 @@ def parse_programme(text: str) -> dict:
 
     items = []
     for r in root.tables("items"):
+        r.only("day", "start", "end", "title", "kind", "description", "speakers")
         start, end = span(r, end_required=False)
         items.append(dict(
             starts_at=start, ends_at=end, title=r.text("title"),
@@ -191,22 +217,26 @@ def parse_programme(text: str) -> dict:
 
     slots = []
     for r in root.tables("breaks"):
+        r.only("day", "start", "end", "key", "title", "focus", "questions")
         start, end = span(r, end_required=True)
         key = r.text("key", max_len=64)
         if not _SLUG.match(key):
             r._fail("key", _("må kun indeholde små bogstaver a-z, tal og bindestreg"))
         focus = r.choice("focus", SLOT_FOCUSES, "general")
         if focus == "talk" and not talks:
-            r._fail("focus", _("pausen handler om et politisk oplæg, men filen har ingen [[talks]]"))
+            r._fail("focus",
+                    _("pausen handler om et politisk oplæg, men filen har ingen [[talks]]"))
         if focus == "theme_meetings" and not theme_meetings:
-            r._fail("focus", _("pausen handler om temamøder, men filen har ingen [[theme_meetings]]"))
+            r._fail("focus",
+                    _("pausen handler om temamøder, men filen har ingen [[theme_meetings]]"))
+        if any(s["key"] == key for s in slots):
+            r._fail("key", _("en anden pause har allerede key \"%(key)s\"", key=key))
         slots.append(dict(key=key, title=r.text("title"), starts_at=start, ends_at=end,
                           focus=focus, questions=r.strings("questions")))
-    if len({s["key"] for s in slots}) != len(slots):
-        root._fail("breaks", _("to pauser har samme key"))
 
     def numbered(key: str, required: bool):
-        rows = [dict(number=r.integer("number", minimum=1), title=r.text("title"),
+        rows = [dict(number=r.only("number", "title", "short_title", "description")
+                     .integer("number", minimum=1), title=r.text("title"),
                      short_title=r.text("short_title", required=False, max_len=120),
                      description=r.text("description", required=False, max_len=5000))
                 for r in root.tables(key, required=required)]
@@ -216,11 +246,13 @@ def parse_programme(text: str) -> dict:
     return dict(
         event=dict(
             slug=slug, title=ev.text("title", max_len=200),
-            theme=ev.text("theme", required=False), venue=ev.text("venue", required=False, max_len=200),
+            theme=ev.text("theme", required=False),
+            venue=ev.text("venue", required=False, max_len=200),
             description=ev.text("description", required=False, max_len=5000), timezone=tz_name,
             starts_on=days[0], ends_on=days[-1],
             max_talks=ev.integer("max_talks", required=False, default=1, minimum=0),
-            max_theme_meetings=ev.integer("max_theme_meetings", required=False, default=3, minimum=0),
+            max_theme_meetings=ev.integer("max_theme_meetings", required=False, default=3,
+                                          minimum=0),
         ),
         items=items, talks=talks, theme_meetings=theme_meetings, slots=slots,
         tasks=numbered("tasks", required=True), messages=numbered("messages", required=False),
@@ -228,9 +260,35 @@ def parse_programme(text: str) -> dict:
 
 
 def _unique_numbers(root: _Reader, key: str, rows: list[dict]) -> None:
-    numbers = [r["number"] for r in rows]
-    if len(set(numbers)) != len(numbers):
-        root._fail(key, _("to rækker har samme number"))
+    """Refuse a number used twice, naming the second row that uses it: talks[3].number."""
+    seen: set[int] = set()
+    for index, row in enumerate(rows):
+        if row["number"] in seen:
+            _Reader({}, f"{key}[{index + 1}]")._fail(
+                "number", _("nummer %(n)d er brugt to gange", n=row["number"])
+            )
+        seen.add(row["number"])
+
+
+_TOML_PLACE = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)\s*$")
+
+
+def _syntax_error(text: str, exc: tomllib.TOMLDecodeError) -> ProgrammeError:
+    """A TOML syntax error in Danish, naming the line (and column) where reading stopped."""
+    message = str(exc)
+    match = _TOML_PLACE.search(message)
+    problem = _TOML_PLACE.sub("", message) if match else message
+    if match and match.group(1):
+        line, column = int(match.group(1)), int(match.group(2))
+    else:
+        # "at end of document": the problem is on the last line with content.
+        lines = text.rstrip().splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+    return ProgrammeError(
+        _("Programfilen er ikke gyldig TOML: linje %(line)d, kolonne %(column)d: %(problem)s",
+          line=line, column=column, problem=problem),
+        field=f"line {line}",
+    )
 
 
 def import_programme(text: str, replace: bool = False) -> Event:
@@ -280,11 +338,15 @@ def bundled_programme(name: str) -> str:
 def read_programme_file(path: str | Path) -> str:
     """A programme file from disk, or by name from the package when no such file exists."""
     candidate = Path(path)
-    if candidate.exists():
-        return candidate.read_text(encoding="utf-8")
     try:
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
         return bundled_programme(str(path))
-    except (FileNotFoundError, IsADirectoryError) as exc:
+    except UnicodeDecodeError as exc:
+        raise ProgrammeError(
+            _("Programfilen %(path)s er ikke en UTF-8-tekstfil.", path=str(path))
+        ) from exc
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, ValueError) as exc:
         raise ProgrammeError(_("Programfilen %(path)s findes ikke.", path=str(path))) from exc
 
 
@@ -295,16 +357,21 @@ def rehearse_as_if(event: Event, today: date) -> None:
 
 def current_event() -> Event | None:
     """The event to show on the front page: the next one still to come, else the latest."""
-    events = db.session.scalars(select(Event).order_by(Event.starts_on)).all()
+    # Sorted by the shifted dates: an event rehearsed "as if today" is the one to show.
+    events = sorted(db.session.scalars(select(Event)), key=lambda e: (e.shifted_start, e.id))
     if not events:
         return None
-    today = datetime.now(ZoneInfo("Europe/Copenhagen")).date()
-    upcoming = [e for e in events if e.shifted_end >= today]
+    upcoming = [e for e in events if e.shifted_end >= event_today(e)]
     return upcoming[0] if upcoming else events[-1]
 
 
+def event_today(event: Event) -> date:
+    """Today's date where the event is held (not where the server happens to run)."""
+    return datetime.now(event.tz).date()
+
+
 def slot_state(event: Event, slot: DiscussionSlot, now: datetime) -> dict:
-    """Where a discussion slot stands at `now` (aware): 'upcoming', 'open' or 'over', and seconds."""
+    """Where a slot stands at `now` (aware): 'upcoming', 'open' or 'over', with seconds left."""
     start, end = event.shifted(slot.starts_at), event.shifted(slot.ends_at)
     if now < start:
         return {"state": "upcoming", "seconds": int((start - now).total_seconds()),
@@ -326,6 +393,7 @@ def pick_slot(event: Event, now: datetime) -> DiscussionSlot | None:
 
 
 def slot_duration(slot: DiscussionSlot) -> timedelta:
+    """How long the break lasts."""
     return slot.ends_at - slot.starts_at
 
 
