@@ -37,6 +37,7 @@ run: demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
+	@sh scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest -n auto -q
 
 # The same suite against a throw-away PostgreSQL server (installed from Debian if missing).

@@ -1,0 +1,203 @@
+"""Journey 1 in a real browser: two participants join by code, choose, and write notes together.
+
+Each sees the other's notes arrive without reloading; a reload mid-typing keeps the text; the
+polling list never takes focus, caret or half-typed text from someone writing.
+"""
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from delib.extensions import db
+from delib.models import Committee, Note
+from tests.e2e.helpers import assert_accessible, expect, shoot, watch_page
+
+ARRIVES_WITHIN_MS = 5_000
+
+
+def join(page, live_server, code: str, name: str):
+    """Join the committee from the front page, as a participant handed the code would."""
+    page.goto(live_server("/deltag"))
+    page.get_by_label("Udvalgets kode").fill(code)
+    page.get_by_label("Dit navn, som de andre ser det").fill(name)
+    page.get_by_role("button", name="Deltag", exact=True).click()
+    expect(page.locator(".flash-success")).to_contain_text(f"Velkommen, {name}")
+
+
+def post_note(page, text: str, tasks: list[int], theme_meeting: int | None = None):
+    page.get_by_label("Note", exact=True).fill(text)
+    for number in tasks:
+        page.locator("#note-form fieldset").first.get_by_label(re.compile(rf"^{number}\. ")).check()
+    if theme_meeting:
+        select = page.get_by_label("Temamøde", exact=True)
+        label = select.locator("option", has_text=re.compile(rf"^{theme_meeting}\. ")).inner_text()
+        select.select_option(label=label)
+    page.get_by_role("button", name="Gem note").click()
+    # The server's answer swaps in a fresh, empty form and the list with the new note.
+    expect(page.locator("#notes-list")).to_contain_text(text)
+    expect(page.get_by_label("Note", exact=True)).to_have_value("")
+
+
+def card(page, text: str):
+    return page.locator(".note-card", has_text=text)
+
+
+def test_two_participants_write_notes_together(live_server, live_app, seed, new_context):
+    code = seed["join_code"]
+    anna_page = new_context(width=1280).new_page()
+    bo_page = new_context(width=375, height=800).new_page()
+    problems = watch_page(anna_page) + watch_page(bo_page)
+
+    # The front page and the join form, before anyone is signed in.
+    anna_page.goto(live_server("/"))
+    expect(anna_page.get_by_role("heading", level=1)).to_contain_text("Topmøde")
+    assert_accessible(anna_page, "the front page")
+    shoot(anna_page, "front-page")
+    anna_page.goto(live_server("/deltag"))
+    assert_accessible(anna_page, "the join page")
+    shoot(anna_page, "join")
+
+    # A wrong code is refused in Danish, tied to its field, and the typed name is kept.
+    anna_page.get_by_label("Udvalgets kode").fill("XXXX-XXXX")
+    anna_page.get_by_label("Dit navn, som de andre ser det").fill("Anna")
+    anna_page.get_by_role("button", name="Deltag", exact=True).click()
+    code_field = anna_page.get_by_label("Udvalgets kode")
+    expect(code_field).to_have_attribute("aria-invalid", "true")
+    expect(anna_page.locator("#code-errors")).to_contain_text("Koden passer ikke")
+    expect(anna_page.get_by_label("Dit navn, som de andre ser det")).to_have_value("Anna")
+    assert_accessible(anna_page, "the join page with an error")
+
+    join(anna_page, live_server, code, "Anna")
+    expect(anna_page.get_by_role("heading", level=1)).to_contain_text("Børne- og Ungeudvalget")
+    assert_accessible(anna_page, "the committee page")
+    shoot(anna_page, "committee")
+
+    # Anna chooses talk 2 and theme meetings 3 and 5 for the committee.
+    anna_page.get_by_role("link", name="Vælg oplæg og temamøder").click()
+    assert_accessible(anna_page, "the choice page")
+    anna_page.get_by_label(re.compile(r"^Oplæg 2:")).check()
+    anna_page.get_by_label(re.compile(r"^Temamøde 3:")).check()
+    anna_page.get_by_label(re.compile(r"^Temamøde 5:")).check()
+    shoot(anna_page, "choose")
+    anna_page.get_by_role("button", name="Gem valget").click()
+    expect(anna_page.locator(".flash-success")).to_contain_text("Udvalgets valg er gemt")
+    choices = anna_page.locator(".choice-summary")
+    expect(choices).to_contain_text("Oplæg 2:")
+    expect(choices).to_contain_text("Temamøde 3:")
+    expect(choices).to_contain_text("Temamøde 5:")
+
+    # Bo joins on his phone; both open the break that is on now.
+    join(bo_page, live_server, code, "Bo")
+    for page in (anna_page, bo_page):
+        page.goto(live_server(f"/udvalg/{seed['committee_id']}/pause"))
+        expect(page).to_have_url(re.compile(rf"/pauser/{seed['slot_id']}$"))
+        questions = page.locator("section.questions")
+        expect(questions).to_contain_text("Temamøde 3:")
+        expect(questions).to_contain_text("Temamøde 5:")
+        expect(page.locator(".countdown")).to_contain_text("Pausen slutter kl.")
+    assert_accessible(anna_page, "the break screen (empty)")
+
+    # Anna's note reaches Bo's screen without a reload, and Bo's reaches Anna's.
+    anna_text = "Skolefravær skal tages op i udvalget hvert kvartal."
+    post_note(anna_page, anna_text, tasks=[1, 3], theme_meeting=5)
+    expect(card(bo_page, anna_text)).to_be_visible(timeout=ARRIVES_WITHIN_MS)
+    expect(card(bo_page, anna_text)).to_contain_text("Opgave 1")
+    expect(card(bo_page, anna_text)).to_contain_text("Opgave 3")
+    expect(card(bo_page, anna_text)).to_contain_text("Anna")
+
+    bo_text = "Ledelsesniveauerne skal mødes på tværs af dagtilbud og skole."
+    post_note(bo_page, bo_text, tasks=[2, 4])
+    expect(card(anna_page, bo_text)).to_be_visible(timeout=ARRIVES_WITHIN_MS)
+    expect(card(anna_page, bo_text)).to_contain_text("Opgave 2")
+    expect(card(anna_page, bo_text)).to_contain_text("Opgave 4")
+    expect(anna_page.locator("#notes-list .count")).to_have_text("2 noter")
+
+    # The time on a note is Copenhagen time in Danish format (HH.MM), whatever the server's zone.
+    now = datetime.now(ZoneInfo("Europe/Copenhagen"))
+    shown = card(anna_page, anna_text).locator("time").inner_text()
+    expected = {(now - timedelta(minutes=d)).strftime("%H.%M") for d in (0, 1, 2)}
+    assert shown in expected, f"note time {shown!r} is not Copenhagen time {sorted(expected)}"
+
+    assert_accessible(anna_page, "the break screen with notes")
+    assert_accessible(bo_page, "the break screen on a phone")
+    shoot(anna_page, "break-screen")
+
+    # What the browser showed is what the database holds: tasks and theme meeting mapped.
+    with live_app.app_context():
+        committee = db.session.get(Committee, seed["committee_id"])
+        notes = {n.body: n for n in db.session.scalars(
+            select(Note).where(Note.committee_id == committee.id))}
+        assert sorted(t.number for t in notes[anna_text].tasks) == [1, 3]
+        assert notes[anna_text].theme_meeting.number == 5
+        assert notes[anna_text].author_name == "Anna"
+        assert sorted(t.number for t in notes[bo_text].tasks) == [2, 4]
+        assert committee.talk.number == 2
+        assert [m.number for m in committee.theme_meetings] == [3, 5]
+
+    assert not problems, "\n".join(problems)
+
+
+def test_reload_mid_typing_keeps_the_text(live_server, seed, new_context):
+    page = new_context().new_page()
+    problems = watch_page(page)
+    join(page, live_server, seed["join_code"], "Carla")
+    page.goto(live_server(f"/udvalg/{seed['committee_id']}/pauser/{seed['slot_id']}"))
+
+    draft = "Halvt skrevet: forældrene skal inddrages tidligere i overgangen til"
+    field = page.get_by_label("Note", exact=True)
+    field.press_sequentially(draft, delay=5)
+    page.locator("#note-form fieldset").first.get_by_label(re.compile(r"^2\. ")).check()
+    page.reload()
+
+    expect(field).to_have_value(draft)
+    expect(page.locator("#note-form fieldset").first.get_by_label(re.compile(r"^2\. "))).to_be_checked()
+    expect(page.locator("[data-save-status]")).to_contain_text("hentet tilbage")
+
+    # Finishing the restored draft saves it once; a further reload brings nothing back.
+    field.press_sequentially(" dagtilbud.", delay=5)
+    page.get_by_role("button", name="Gem note").click()
+    expect(card(page, draft + " dagtilbud.")).to_be_visible()
+    page.reload()
+    expect(field).to_have_value("")
+    expect(page.locator(".note-card")).to_have_count(1)
+    assert not problems, "\n".join(problems)
+
+
+def test_live_update_never_takes_focus_or_text_from_a_writer(live_server, seed, new_context):
+    writer = new_context().new_page()
+    other = new_context().new_page()
+    problems = watch_page(writer) + watch_page(other)
+    join(writer, live_server, seed["join_code"], "Dorte")
+    join(other, live_server, seed["join_code"], "Emil")
+    url = live_server(f"/udvalg/{seed['committee_id']}/pauser/{seed['slot_id']}")
+    writer.goto(url)
+    other.goto(url)
+
+    field = writer.get_by_label("Note", exact=True)
+    field.click()
+    first_half = "Vi skal have en fælles retning for "
+    field.press_sequentially(first_half, delay=40)
+
+    # Someone else posts while Dorte is mid-sentence; the poll (every second here) brings it in.
+    arriving = "Del viden om indsatser på tværs af kommuner."
+    post_note(other, arriving, tasks=[4])
+    second_half = "dagtilbud, skole og ungdomsuddannelse, med plads til lokal ledelse"
+    field.press_sequentially(second_half, delay=60)  # ~4 s of typing, spanning several polls
+    expect(card(writer, arriving)).to_be_visible(timeout=ARRIVES_WITHIN_MS)
+
+    state = writer.evaluate("""() => {
+        const el = document.activeElement;
+        return {id: el && el.id, value: el && el.value, caret: el && el.selectionStart,
+                end: el && el.selectionEnd};
+    }""")
+    typed = first_half + second_half
+    assert state["id"] == "body", f"focus moved to {state['id']!r}"
+    assert state["value"] == typed
+    assert state["caret"] == state["end"] == len(typed)
+
+    # Typing on after the swap lands in the same field, at the same place.
+    field.press_sequentially(".", delay=20)
+    expect(field).to_have_value(typed + ".")
+    assert not problems, "\n".join(problems)
