@@ -1,7 +1,6 @@
 """Command-line tasks: load the programme and municipalities, rehearse, accounts, demo data."""
 
 import secrets
-from datetime import date
 
 import click
 from flask import Flask
@@ -15,11 +14,17 @@ from delib.models.accounts import STAFF_ROLES
 from delib.services import DomainError
 from delib.services import committees as committee_service
 from delib.services.municipalities import load_municipalities
-from delib.services.programme import import_programme, read_programme_file, rehearse_as_if
+from delib.services.programme import (
+    event_today,
+    import_programme,
+    read_programme_file,
+    rehearse_as_if,
+)
 
 DEMO_EMAIL = "formand@demo.delib.dk"
 DEMO_COMMITTEE = "Børne- og Ungeudvalget (demo)"
 DEMO_MUNICIPALITY = "Aarhus"
+MIN_PASSWORD_LENGTH = 10
 
 
 def register_cli(app: Flask) -> None:
@@ -73,7 +78,7 @@ def rehearse_command(slug: str, on, off: bool):
     if off:
         event.day_offset = 0
     else:
-        rehearse_as_if(event, on.date() if on else date.today())
+        rehearse_as_if(event, on.date() if on else event_today(event))
     db.session.commit()
     click.echo(f"{event.title} vises nu som {event.shifted_start.isoformat()}.")
 
@@ -87,6 +92,13 @@ def rehearse_command(slug: str, on, off: bool):
 @click.password_option()
 def create_user_command(email, name, role, municipality_name, password):
     """Create a staff account."""
+    email = email.strip()
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        _fail(f"{email!r} er ikke en e-mailadresse.")
+    if not name.strip():
+        _fail("Skriv brugerens navn (--name).")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        _fail(f"Adgangskoden skal være mindst {MIN_PASSWORD_LENGTH} tegn.")
     municipality = None
     if municipality_name:
         municipality = db.session.scalar(
@@ -97,7 +109,7 @@ def create_user_command(email, name, role, municipality_name, password):
         _fail("Formænd og kommunale administratorer skal have en kommune (--municipality).")
     if db.session.scalar(select(User).where(User.email == email.lower())):
         _fail(f"Der findes allerede en bruger med e-mail {email}.")
-    db.session.add(User(email=email.lower(), name=name, role=role,
+    db.session.add(User(email=email.lower(), name=name.strip(), role=role,
                         municipality=municipality, password_hash=hash_password(password)))
     db.session.commit()
     click.echo(f"Bruger oprettet: {email} ({role}).")
@@ -113,7 +125,7 @@ def seed_demo_command():
     if event is None:
         with force_locale("da"):
             event = import_programme(read_programme_file(current_app.config["DEFAULT_PROGRAMME"]))
-    rehearse_as_if(event, date.today())
+    rehearse_as_if(event, event_today(event))
     municipality = db.session.scalar(
         select(Municipality).where(Municipality.name == DEMO_MUNICIPALITY))
     chair = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
