@@ -1,0 +1,185 @@
+"""The break's hot paths stay cheap as a committee's notes pile up.
+
+The notes list and the 5-second poll run a fixed number of queries however many notes there
+are (no query per row), and every query on a table that grows with the summit reads an index,
+on SQLite and on PostgreSQL alike (`make test-pg`).
+"""
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect, select
+
+from delib.extensions import db
+from delib.models import Participant
+from delib.services import notes as note_service
+from delib.services.notes import NoteInput
+from tests.conftest import HX, text_of
+
+#: Tables that grow with the number of committees, participants and notes: never scanned whole.
+GROWING_TABLES = ("note", "note_task", "note_message", "note_revision", "participant", "committee")
+
+
+@contextmanager
+def recorded_queries(app):
+    """Every statement the app sends to the database inside the block, with its parameters."""
+    statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", before)
+
+
+def _queries(statements):
+    """Only the statements that read or write data, not BEGIN/COMMIT/PRAGMA/SAVEPOINT."""
+    return [(s, p) for s, p in statements
+            if re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", s, re.I)]
+
+
+@pytest.fixture
+def break_setup(app, event, make_committee, make_client):
+    """A committee, its first break, and a participant's signed-in client."""
+    committee = make_committee()
+    slot = event.slots[0]
+    client, auth = make_client()
+    auth.join(committee, name="Mette")
+    participant = db.session.scalar(select(Participant).where(Participant.display_name == "Mette"))
+    list_url = f"/udvalg/{committee.id}/pauser/{slot.id}/noter"
+    page_url = f"/udvalg/{committee.id}/pauser/{slot.id}"
+    return committee, slot, client, participant, list_url, page_url
+
+
+def _post_notes(committee, slot, authors, count, event):
+    """Notes from several authors, with several tasks and a message, like a real break."""
+    tasks = [t.id for t in event.tasks]
+    messages = [m.id for m in event.messages]
+    for i in range(count):
+        note_service.post_note(
+            committee, slot, authors[i % len(authors)],
+            NoteInput(body=f"Punkt nummer {i}: sammenhæng mellem skole og dagtilbud",
+                      task_ids=tasks[: 1 + i % len(tasks)],
+                      message_ids=messages[: i % 2] if messages else []),
+            note_service.new_client_key(), 4000,
+        )
+    db.session.commit()
+
+
+def _get(app, client, url, headers=None):
+    """A request as the server sees it: its own app context, so a fresh, empty session.
+
+    (Inside the test's app context the requests would share its session and find the
+    participant, committee and break already loaded, hiding their queries.)
+    """
+    with app.app_context(), recorded_queries(app) as statements:
+        response = client.get(url, headers=headers or {})
+    return response, _queries(statements)
+
+
+def _measure(app, client, list_url, page_url):
+    """Query counts of the break page, the list, and an unchanged poll; and the responses."""
+    page = _get(app, client, page_url)
+    listing = _get(app, client, list_url, HX)
+    etag = listing[0].headers["ETag"]
+    poll = _get(app, client, list_url, {**HX, "If-None-Match": etag})
+    return {"page": page, "list": listing, "poll": poll}
+
+
+def test_notes_list_and_poll_run_the_same_queries_for_1_and_200_notes(app, event, break_setup,
+                                                                      make_client):
+    committee, slot, client, mette, list_url, page_url = break_setup
+    others = []
+    for name in ("Jonas", "Aisha", "Per", "Sofie"):
+        _c, other_auth = make_client()
+        other_auth.join(committee, name=name)
+        others.append(db.session.scalar(
+            select(Participant).where(Participant.display_name == name)))
+
+    _post_notes(committee, slot, [mette], 1, event)
+    few = _measure(app, client, list_url, page_url)
+    assert few["page"][0].status_code == 200
+    assert "1 note" in text_of(few["list"][0])
+    assert few["poll"][0].status_code == 304
+
+    _post_notes(committee, slot, [mette, *others], 199, event)
+    many = _measure(app, client, list_url, page_url)
+    assert "200 noter" in text_of(many["list"][0])
+    assert "Punkt nummer 198" in text_of(many["list"][0])
+    assert many["poll"][0].status_code == 304
+
+    for name in ("page", "list", "poll"):
+        assert len(many[name][1]) == len(few[name][1]), (
+            f"{name}: {len(few[name][1])} queries with 1 note, {len(many[name][1])} with 200:\n"
+            + "\n".join(s for s, _p in many[name][1])
+        )
+    # The poll every participant sends every few seconds: sign-in, committee, break, fingerprint.
+    assert len(many["poll"][1]) <= 5, "\n".join(s for s, _p in many["poll"][1])
+    assert len(many["list"][1]) <= 10, "\n".join(s for s, _p in many["list"][1])
+
+
+def test_poll_answers_200_again_when_someone_adds_a_note(app, event, break_setup):
+    committee, slot, client, mette, list_url, _page_url = break_setup
+    _post_notes(committee, slot, [mette], 1, event)
+    etag = client.get(list_url, headers=HX).headers["ETag"]
+    assert client.get(list_url, headers={**HX, "If-None-Match": etag}).status_code == 304
+    _post_notes(committee, slot, [mette], 1, event)
+    fresh = client.get(list_url, headers={**HX, "If-None-Match": etag})
+    assert fresh.status_code == 200
+    assert "2 noter" in text_of(fresh)
+
+
+def _plan(statement, parameters):
+    """The database's plan for a statement, as one lower-case text."""
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if db.engine.dialect.name == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            rows = cursor.fetchall()
+            return "\n".join(str(row[-1]) for row in rows)
+        # Forbid sequential scans: if the plan still has one, no index can answer the query.
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN " + statement, parameters)
+        rows = cursor.fetchall()
+        raw.rollback()
+        return "\n".join(str(row[0]) for row in rows)
+    finally:
+        raw.close()
+
+
+def _scans_of_growing_tables(plan: str) -> list[str]:
+    found = []
+    for line in plan.splitlines():
+        for table in GROWING_TABLES:
+            # SQLite: "SCAN note" (a whole-table or whole-index walk) instead of "SEARCH note".
+            # PostgreSQL: "Seq Scan on note".
+            if re.search(rf"\bSCAN {table}\b", line) or re.search(rf"Seq Scan on {table}\b", line):
+                found.append(line.strip())
+    return found
+
+
+def test_every_query_of_the_list_and_the_poll_reads_an_index(app, event, break_setup):
+    committee, slot, client, mette, list_url, page_url = break_setup
+    _post_notes(committee, slot, [mette], 30, event)
+    measured = _measure(app, client, list_url, page_url)
+    checked = 0
+    for name in ("list", "poll"):
+        for statement, parameters in measured[name][1]:
+            plan = _plan(statement, parameters)
+            scans = _scans_of_growing_tables(plan)
+            assert not scans, f"{name} query scans a table:\n{statement}\n{plan}"
+            checked += 1
+    assert checked >= 5
+
+
+def test_the_poll_fingerprint_index_exists_on_this_database(app):
+    indexes = {ix["name"]: ix["column_names"] for ix in inspect(db.engine).get_indexes("note")}
+    assert indexes.get("ix_note_committee_updated") == ["committee_id", "updated_at"]
+    assert "ix_note_slot_id" in indexes
