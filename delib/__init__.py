@@ -28,6 +28,11 @@ def create_app(test_config: dict | None = None) -> Flask:
             "or set DELIB_SECRET_KEY."
         )
     os.makedirs(app.instance_path, exist_ok=True)
+    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     init_extensions(app)
     from delib.blueprints import register_blueprints

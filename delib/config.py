@@ -20,6 +20,14 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
+    #: Set DELIB_SESSION_COOKIE_SECURE=true (and DELIB_REMEMBER_COOKIE_SECURE=true) when served
+    #: over https, so the cookies never travel in clear text. See docs/security.md.
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    #: Number of reverse proxies in front of the app (nginx, a load balancer). When > 0 the app
+    #: trusts that many X-Forwarded-For/-Proto/-Host hops (werkzeug ProxyFix), so rate limits
+    #: count real client addresses and https is recognised. Never set it without a proxy.
+    TRUSTED_PROXIES = 0
 
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
@@ -27,6 +35,9 @@ class Defaults:
     NOTE_MAX_LENGTH = 4000
     #: How often the break screen asks for new notes, in seconds.
     NOTES_POLL_SECONDS = 3
+
+    #: Days after an event before `flask purge-personal-data` may remove its personal data.
+    RETENTION_DAYS = 180
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False

@@ -4,6 +4,7 @@ import os
 import re
 
 import pytest
+from flask import g
 from sqlalchemy import select
 
 from delib import create_app
@@ -67,6 +68,15 @@ def app_config():
 @pytest.fixture
 def app(tmp_path, app_config):
     app = create_app(_config(tmp_path, **app_config))
+
+    @app.teardown_request
+    def _fresh_g_per_request(exc):
+        # The fixture keeps one app context open, and Flask reuses it for every test request, so
+        # `g` would outlive a request: Flask-Login's cached user (g._login_user) would leak from
+        # one client to the next, and Flask-WTF's cached token past session.clear(). A real
+        # server gives each request a fresh context; this restores that.
+        g.__dict__.clear()
+
     with app.app_context():
         if TEST_DATABASE_URL:
             db.drop_all()

@@ -6,6 +6,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app."""
     from delib.blueprints import auth, committees, main, notes
+    from delib.blueprints import legal
 
-    for module in (main, auth, committees, notes):
+    for module in (main, auth, committees, notes, legal):
         app.register_blueprint(module.bp)
