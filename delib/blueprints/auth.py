@@ -34,11 +34,13 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is not None and user.active and check_password(user.password_hash, form.password.data):
+        if user is not None and user.active and check_password(user.password_hash,
+                                                                form.password.data):
             _start_session(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("committees.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("committees.index"))
+        # One message for both cases: the page must not tell which e-mails have an account.
         form.password.errors.append(_("Forkert e-mail eller adgangskode."))
-    return render("auth/login.html", form=form)
+    return render("auth/login.html", form=form, status=422 if form.errors else 200)
 
 
 @bp.post("/logout")
@@ -57,7 +59,10 @@ def join(code: str | None = None):
     """Join a committee with its code and a display name: no sign-up during a break."""
     form = JoinForm()
     if request.method == "GET" and code:
-        form.code.data = code
+        # The link's code, shown the way the chair's page prints it: ABCD-EFGH-JK.
+        form.code.data = committee_service.format_join_code(
+            committee_service.normalise_join_code(code)[:committee_service.CODE_LENGTH]
+        )
     if form.validate_on_submit():
         try:
             participant = committee_service.join(form.code.data, form.display_name.data)
@@ -73,7 +78,10 @@ def join(code: str | None = None):
     return render("auth/join.html", form=form, status=status)
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+def safe_next(target: str | None) -> str | None:
+    """A local path to go on to after sign-in; anything that could leave the site is dropped."""
+    # Browsers read "/\\evil.example" like "//evil.example", a link to another site.
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        if not any(ch in target for ch in "\\\r\n\t"):
+            return target
     return None

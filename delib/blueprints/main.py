@@ -1,10 +1,8 @@
 """Public pages: the front page with the programme, language choice."""
 
-from datetime import datetime
-
 from flask import Blueprint, abort, redirect, request, session, url_for
-from flask_login import current_user
 
+from delib.blueprints.auth import safe_next
 from delib.forms.auth import JoinForm
 from delib.services.programme import current_event
 from delib.web import render
@@ -15,9 +13,7 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index():
     """The event and its programme, with the ways in for participants and chairs."""
-    event = current_event()
-    return render("main/index.html", event=event, join_form=JoinForm(),
-                  today=datetime.now().date(), user=current_user)
+    return render("main/index.html", event=current_event(), join_form=JoinForm())
 
 
 @bp.post("/sprog")
@@ -27,7 +23,4 @@ def set_language():
     if lang not in ("da", "en"):
         abort(400)
     session["lang"] = lang
-    target = request.form.get("next") or url_for("main.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))

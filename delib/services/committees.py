@@ -19,10 +19,12 @@ from delib.models import (
 from delib.sanitize import one_line, plain_text
 from delib.services import DomainError
 
-# Crockford-style alphabet: no 0/O, 1/I/L confusion when a code is read aloud or typed on a phone.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
-#: 10 symbols from 30: about 49 bits, hopeless to guess behind a rate limit.
+# Crockford's base 32: no I, L, O or U, so whatever someone reads as O/0 or I/L/1 maps back to
+# the one symbol the code really has (see normalise_join_code).
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: 10 symbols from 32: 50 bits, hopeless to guess behind a rate limit.
 CODE_LENGTH = 10
+_LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 NAME_MAX = 80
 COMMITTEE_NAME_MAX = 150
 
@@ -39,8 +41,9 @@ def format_join_code(code: str) -> str:
 
 def normalise_join_code(typed: str) -> str:
     """What someone typed, as stored: upper case, dashes and spaces dropped, look-alikes mapped."""
-    cleaned = "".join(ch for ch in (typed or "").upper() if ch.isalnum())
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"}))
+    # isascii: a full-width or accented letter is never part of a code (and "ß".upper() is "SS").
+    cleaned = "".join(ch for ch in (typed or "").upper() if ch.isascii() and ch.isalnum())
+    return cleaned.translate(_LOOK_ALIKES)
 
 
 def clean_text(value: str | None) -> str:
@@ -58,7 +61,7 @@ def create_committee(event: Event, municipality: Municipality, name: str, chair:
         raise DomainError(
             _("Udvalgets navn må højst være %(n)d tegn.", n=COMMITTEE_NAME_MAX), field="name"
         )
-    if chair.municipality_code is not None and chair.municipality_code != municipality.code:
+    if chair.municipality_code != municipality.code:
         raise DomainError(
             _("Du kan kun oprette udvalg for din egen kommune."), field="municipality"
         )
@@ -86,6 +89,7 @@ def create_committee(event: Event, municipality: Municipality, name: str, chair:
 
 
 def _unused_code() -> str:
+    """A join code no committee has (a clash is astronomically rare, but cheap to rule out)."""
     while True:
         code = new_join_code()
         if db.session.scalar(select(Committee.id).where(Committee.join_code == code)) is None:
