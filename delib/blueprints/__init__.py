@@ -7,6 +7,8 @@ def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app."""
     from delib.blueprints import auth, committees, main, notes
     from delib.blueprints import legal
+    from delib.blueprints import review
 
     for module in (main, auth, committees, notes, legal):
         app.register_blueprint(module.bp)
+    app.register_blueprint(review.bp)
