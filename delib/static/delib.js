@@ -127,6 +127,21 @@
     if (!form || !form.matches || !form.matches("form[data-draft-key]")) return;
     var code = evt.detail.xhr ? evt.detail.xhr.status : 0;
     if ((code === 200 || code === 201) && store) store.removeItem(draftKey(form));
+    // Whoever sent the note from the keyboard keeps writing in the fresh form: remember it here,
+    // since the swap replaces the element that has focus.
+    if (code === 200 || code === 201) {
+      afterSave = { refocus: form.contains(document.activeElement) || document.activeElement === document.body };
+    }
+  });
+
+  var afterSave = null;
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!afterSave) return;
+    var form = document.querySelector("form[data-draft-key]");
+    var body = form && form.querySelector("textarea[name=body]");
+    if (form) status(form, text("saved", "Noten er gemt."), "ok");
+    if (body && afterSave.refocus) body.focus();
+    afterSave = null;
   });
 
   /* ---------- conditional polling ---------- */
