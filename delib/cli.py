@@ -32,6 +32,10 @@ def register_cli(app: Flask) -> None:
     for command in (load_programme_command, load_municipalities_command, rehearse_command,
                     create_user_command, seed_demo_command):
         app.cli.add_command(command)
+    from delib.cli_kl import COMMANDS as KL_COMMANDS
+
+    for command in KL_COMMANDS:
+        app.cli.add_command(command)
 
 
 def _fail(message: str):

@@ -53,3 +53,53 @@ def load_municipalities() -> int:
 def all_municipalities() -> list[Municipality]:
     """Every municipality, by name."""
     return list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
+
+
+def import_population(text: str) -> tuple[int, int]:
+    """Set inhabitants from a CSV (docs/population.md), all rows or none; (updated, missing).
+
+    Raises DomainError naming the line of the first problem; nothing is changed then.
+    """
+    from flask_babel import gettext as _
+
+    from delib.services import DomainError
+
+    text = text.lstrip("\ufeff")
+    first_line = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if "code" not in header or "population" not in header:
+        raise DomainError(_("Filen skal have en overskriftslinje med kolonnerne code og "
+                            "population (adskilt af komma eller semikolon)."))
+    reader.fieldnames = header
+    municipalities = {m.code: m for m in db.session.scalars(select(Municipality))}
+    values: dict[int, int] = {}
+    for row in reader:
+        line = reader.line_num
+        raw_code = (row.get("code") or "").strip()
+        raw_population = (row.get("population") or "").strip().replace(".", "").replace(" ", "")
+        if not raw_code and not raw_population:
+            continue
+        if not raw_code.isdigit() or int(raw_code) not in municipalities:
+            raise DomainError(_("Linje %(line)d: kommunekoden »%(code)s« findes ikke.",
+                                line=line, code=raw_code))
+        code = int(raw_code)
+        if code in values:
+            raise DomainError(_("Linje %(line)d: kommunekoden %(code)d står der to gange.",
+                                line=line, code=code))
+        name = (row.get("name") or "").strip()
+        if name and name != municipalities[code].name:
+            raise DomainError(_("Linje %(line)d: kode %(code)d er %(expected)s, ikke %(name)s.",
+                                line=line, code=code, expected=municipalities[code].name,
+                                name=name))
+        if not raw_population.isdigit() or not 0 < int(raw_population) < 10_000_000:
+            raise DomainError(_("Linje %(line)d: indbyggertallet »%(value)s« er ikke et "
+                                "gyldigt helt tal.", line=line, value=row.get("population")))
+        values[code] = int(raw_population)
+    if not values:
+        raise DomainError(_("Filen indeholder ingen kommuner."))
+    for code, population in values.items():
+        municipalities[code].population = population
+    db.session.flush()
+    return len(values), len(municipalities) - len(values)

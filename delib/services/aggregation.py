@@ -1,0 +1,505 @@
+"""Read-only queries across the municipalities for KL: participation, tasks × contexts, drill-down.
+
+KL sees only what chairs have submitted: every query on contributions goes through the rows of
+`Submission` with `is_latest` set (older versions and drafts never count). Counting is done in
+SQL with GROUP BY, so the overview stays fast with 98 municipalities and tens of thousands of
+notes; Python only arranges the few aggregate rows into tables.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, distinct, exists, func, select
+from sqlalchemy.orm import selectinload
+
+from delib.extensions import db
+from delib.models import (
+    Committee,
+    DiscussionSlot,
+    Event,
+    Message,
+    Municipality,
+    Note,
+    Submission,
+    SubmissionAction,
+    SubmissionNote,
+    SubmissionSummary,
+    Talk,
+    Task,
+    ThemeMeeting,
+)
+from delib.models.review import (
+    submission_note_messages,
+    submission_note_tasks,
+    submission_theme_meetings,
+)
+from delib.services.municipalities import (
+    SIZE_ISLAND,
+    SIZE_LABELS,
+    SIZE_LARGE,
+    SIZE_SMALL,
+    SIZE_UNKNOWN,
+)
+
+SIZE_ORDER = (SIZE_ISLAND, SIZE_SMALL, SIZE_LARGE, SIZE_UNKNOWN)
+#: Marks generated demo contributions (services/demo.py) so pages can say so.
+DEMO_SUBMITTER = "DEMO – genererede data"
+PER_PAGE = 50
+
+
+def size_group_expr():
+    """`services.municipalities.size_group` as an SQL expression, for GROUP BY and filters."""
+    return case(
+        (Municipality.island.is_(True), SIZE_ISLAND),
+        (Municipality.population.is_(None), SIZE_UNKNOWN),
+        (Municipality.population > 50000, SIZE_LARGE),
+        else_=SIZE_SMALL,
+    )
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    """What KL narrows the contributions to. Ids are checked against the event when parsed."""
+
+    task_id: int | None = None
+    message_id: int | None = None
+    talk_id: int | None = None
+    theme_meeting_id: int | None = None
+    slot_id: int | None = None
+    region_code: int | None = None
+    size_group: str | None = None
+    municipality_code: int | None = None
+    key_points: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def as_args(self) -> dict:
+        """The filters as query-string arguments (for links and the export form)."""
+        args = {
+            "task": self.task_id, "message": self.message_id, "talk": self.talk_id,
+            "theme_meeting": self.theme_meeting_id, "slot": self.slot_id,
+            "region": self.region_code, "size": self.size_group,
+            "municipality": self.municipality_code, "key_points": 1 if self.key_points else None,
+        }
+        return {k: v for k, v in args.items() if v not in (None, "")}
+
+
+def _int_arg(args: Mapping, name: str) -> int | None | str:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() else "bad"
+
+
+def parse_filters(event: Event, args: Mapping) -> Filters:
+    """Filters from query-string arguments; unknown values are dropped with a Danish message."""
+    f = Filters(key_points=(args.get("key_points") or "") in ("1", "on", "true"))
+    known = {
+        "task": ("task_id", {t.id for t in event.tasks}, _("Den valgte opgave findes ikke.")),
+        "message": ("message_id", {m.id for m in event.messages},
+                    _("Det valgte budskab findes ikke.")),
+        "talk": ("talk_id", {t.id for t in event.talks}, _("Det valgte oplæg findes ikke.")),
+        "theme_meeting": ("theme_meeting_id", {t.id for t in event.theme_meetings},
+                          _("Det valgte temamøde findes ikke.")),
+        "slot": ("slot_id", {s.id for s in event.slots}, _("Den valgte pause findes ikke.")),
+        "region": ("region_code", set(regions()), _("Den valgte region findes ikke.")),
+        "municipality": ("municipality_code", None, _("Den valgte kommune findes ikke.")),
+    }
+    for name, (attr, allowed, message) in known.items():
+        value = _int_arg(args, name)
+        if value is None:
+            continue
+        if value == "bad" or (allowed is not None and value not in allowed) or (
+                allowed is None and db.session.get(Municipality, value) is None):
+            f.errors.append(message)
+            continue
+        setattr(f, attr, value)
+    size = (args.get("size") or "").strip()
+    if size:
+        if size in SIZE_ORDER:
+            f.size_group = size
+        else:
+            f.errors.append(_("Den valgte størrelsesgruppe findes ikke."))
+    return f
+
+
+def regions() -> dict[int, str]:
+    """Region code → name, for the five regions, in code order."""
+    rows = db.session.execute(
+        select(Municipality.region_code, Municipality.region)
+        .group_by(Municipality.region_code, Municipality.region)
+        .order_by(Municipality.region_code)
+    )
+    return {code: name for code, name in rows}
+
+
+def size_groups() -> list[tuple[str, str]]:
+    """Size group keys with their Danish labels, in display order."""
+    return [(key, str(SIZE_LABELS[key])) for key in SIZE_ORDER]
+
+
+def _latest(event_id: int):
+    """Join condition: the note/summary/action belongs to a committee's latest submission."""
+    return and_(Submission.is_latest.is_(True), Submission.event_id == event_id)
+
+
+def _apply_municipality_filters(stmt, f: Filters):
+    if f.region_code is not None:
+        stmt = stmt.where(Municipality.region_code == f.region_code)
+    if f.size_group is not None:
+        stmt = stmt.where(size_group_expr() == f.size_group)
+    if f.municipality_code is not None:
+        stmt = stmt.where(Municipality.code == f.municipality_code)
+    return stmt
+
+
+def _apply_note_filters(stmt, f: Filters):
+    stmt = _apply_municipality_filters(stmt, f)
+    if f.task_id is not None:
+        stmt = stmt.where(exists().where(
+            submission_note_tasks.c.submission_note_id == SubmissionNote.id,
+            submission_note_tasks.c.task_id == f.task_id))
+    if f.message_id is not None:
+        stmt = stmt.where(exists().where(
+            submission_note_messages.c.submission_note_id == SubmissionNote.id,
+            submission_note_messages.c.message_id == f.message_id))
+    if f.talk_id is not None:
+        stmt = stmt.where(SubmissionNote.talk_id == f.talk_id)
+    if f.theme_meeting_id is not None:
+        stmt = stmt.where(SubmissionNote.theme_meeting_id == f.theme_meeting_id)
+    if f.slot_id is not None:
+        stmt = stmt.where(SubmissionNote.slot_id == f.slot_id)
+    if f.key_points:
+        stmt = stmt.where(SubmissionNote.key_point.is_(True))
+    return stmt
+
+
+def _notes_base(event_id: int, columns):
+    return (
+        select(*columns)
+        .select_from(SubmissionNote)
+        .join(Submission, Submission.id == SubmissionNote.submission_id)
+        .join(Municipality, Municipality.code == SubmissionNote.municipality_code)
+        .where(_latest(event_id))
+    )
+
+
+# --- participation -----------------------------------------------------------------------------
+
+
+def _participation_rows(event_id: int):
+    """Per municipality: committees, draft notes, submitted or not, submitted notes (subquery)."""
+    committees = (
+        select(Committee.municipality_code.label("code"), func.count().label("n"))
+        .where(Committee.event_id == event_id).group_by(Committee.municipality_code).subquery()
+    )
+    notes = (
+        select(Committee.municipality_code.label("code"), func.count(Note.id).label("n"))
+        .join(Note, Note.committee_id == Committee.id)
+        .where(Committee.event_id == event_id, Note.deleted_at.is_(None))
+        .group_by(Committee.municipality_code).subquery()
+    )
+    submitted = (
+        select(Submission.municipality_code.label("code"), func.count().label("n"),
+               func.max(Submission.submitted_at).label("last"),
+               func.sum(case((Submission.submitted_by_name == DEMO_SUBMITTER, 1), else_=0))
+               .label("demo"))
+        .where(_latest(event_id)).group_by(Submission.municipality_code).subquery()
+    )
+    submitted_notes = (
+        select(SubmissionNote.municipality_code.label("code"), func.count().label("n"))
+        .join(Submission, Submission.id == SubmissionNote.submission_id)
+        .where(_latest(event_id)).group_by(SubmissionNote.municipality_code).subquery()
+    )
+    return (
+        select(
+            Municipality.code, Municipality.name, Municipality.region_code, Municipality.region,
+            Municipality.population, size_group_expr().label("size_group"),
+            func.coalesce(committees.c.n, 0).label("committees"),
+            func.coalesce(notes.c.n, 0).label("draft_notes"),
+            func.coalesce(submitted.c.n, 0).label("submissions"),
+            submitted.c.last.label("submitted_at"),
+            func.coalesce(submitted.c.demo, 0).label("demo"),
+            func.coalesce(submitted_notes.c.n, 0).label("submitted_notes"),
+        )
+        .outerjoin(committees, committees.c.code == Municipality.code)
+        .outerjoin(notes, notes.c.code == Municipality.code)
+        .outerjoin(submitted, submitted.c.code == Municipality.code)
+        .outerjoin(submitted_notes, submitted_notes.c.code == Municipality.code)
+    )
+
+
+def participation_by_municipality(event: Event, f: Filters | None = None) -> list:
+    """One row per municipality: committees, notes written, submitted, notes submitted."""
+    stmt = _participation_rows(event.id)
+    if f is not None:
+        stmt = _apply_municipality_filters(stmt, f)
+    return list(db.session.execute(stmt.order_by(Municipality.name)))
+
+
+def _rollup(event_id: int, key, label):
+    rows = _participation_rows(event_id).subquery()
+    stmt = (
+        select(
+            rows.c[key].label("key"), rows.c[label].label("label") if label else rows.c[key],
+            func.count().label("municipalities"),
+            func.sum(case((rows.c.committees > 0, 1), else_=0)).label("with_committee"),
+            func.sum(case((rows.c.draft_notes > 0, 1), else_=0)).label("with_notes"),
+            func.sum(case((rows.c.submissions > 0, 1), else_=0)).label("submitted"),
+            func.sum(rows.c.submitted_notes).label("notes"),
+        )
+        .group_by(rows.c[key], *( [rows.c[label]] if label else []))
+        .order_by(rows.c[key])
+    )
+    return list(db.session.execute(stmt))
+
+
+@dataclass
+class Participation:
+    total: object
+    by_region: list
+    by_size: list
+    demo_submissions: int
+
+
+def participation(event: Event) -> Participation:
+    """Totals of who took part, overall, by region and by size group (all counted in SQL)."""
+    rows = _participation_rows(event.id).subquery()
+    total = db.session.execute(select(
+        func.count().label("municipalities"),
+        func.sum(case((rows.c.committees > 0, 1), else_=0)).label("with_committee"),
+        func.sum(case((rows.c.draft_notes > 0, 1), else_=0)).label("with_notes"),
+        func.sum(case((rows.c.submissions > 0, 1), else_=0)).label("submitted"),
+        func.coalesce(func.sum(rows.c.submitted_notes), 0).label("notes"),
+        func.coalesce(func.sum(rows.c.demo), 0).label("demo"),
+    )).one()
+    by_size = _rollup(event.id, "size_group", None)
+    order = {key: i for i, key in enumerate(SIZE_ORDER)}
+    by_size.sort(key=lambda r: order.get(r.key, 99))
+    return Participation(total=total, by_region=_rollup(event.id, "region_code", "region"),
+                         by_size=by_size, demo_submissions=int(total.demo or 0))
+
+
+# --- tasks × contexts --------------------------------------------------------------------------
+
+ROW_KINDS = ("task", "message")
+COL_KINDS = ("talk", "theme_meeting", "slot")
+
+
+@dataclass
+class Cell:
+    municipalities: int = 0
+    notes: int = 0
+
+
+@dataclass
+class Matrix:
+    """Counts of municipalities and notes per row (task/message) and column (context)."""
+
+    rows: list
+    columns: list  # objects, plus None for notes outside any context of this kind
+    cells: dict
+    row_totals: dict
+    column_totals: dict
+    total: Cell
+    row_kind: str
+    col_kind: str
+
+    def cell(self, row_id, col_id) -> Cell:
+        return self.cells.get((row_id, col_id), Cell())
+
+    @property
+    def max_notes(self) -> int:
+        return max((c.notes for c in self.cells.values()), default=0)
+
+    def width(self, value: int) -> int:
+        """A bar width 0–100 relative to the fullest cell (for the w-N CSS classes)."""
+        top = self.max_notes
+        return round(100 * value / top) if top else 0
+
+
+def _row_assoc(kind: str):
+    if kind == "task":
+        return submission_note_tasks, submission_note_tasks.c.task_id
+    return submission_note_messages, submission_note_messages.c.message_id
+
+
+def _col_column(kind: str):
+    return {"talk": SubmissionNote.talk_id, "theme_meeting": SubmissionNote.theme_meeting_id,
+            "slot": SubmissionNote.slot_id}[kind]
+
+
+def matrix(event: Event, rows: str = "task", cols: str = "talk",
+           f: Filters | None = None) -> Matrix:
+    """Municipalities and notes per task (or message) and talk/theme meeting/break, in SQL."""
+    if rows not in ROW_KINDS or cols not in COL_KINDS:
+        raise ValueError(f"unknown matrix {rows} × {cols}")
+    f = f or Filters()
+    assoc, row_col = _row_assoc(rows)
+    col = _col_column(cols)
+    counts = (func.count(distinct(SubmissionNote.municipality_code)),
+              func.count(distinct(SubmissionNote.id)))
+
+    def grouped(*keys):
+        stmt = _notes_base(event.id, [*keys, *counts]).join(
+            assoc, assoc.c.submission_note_id == SubmissionNote.id)
+        return db.session.execute(_apply_note_filters(stmt, f).group_by(*keys)).all()
+
+    cells = {(r, c): Cell(m, n) for r, c, m, n in grouped(row_col, col)}
+    row_totals = {r: Cell(m, n) for r, m, n in grouped(row_col)}
+    column_totals = {c: Cell(m, n) for c, m, n in grouped(col)}
+    total_stmt = _apply_note_filters(_notes_base(event.id, counts), f).where(
+        exists().where(assoc.c.submission_note_id == SubmissionNote.id))
+    total = Cell(*db.session.execute(total_stmt).one())
+    row_items = event.tasks if rows == "task" else event.messages
+    columns = list({"talk": event.talks, "theme_meeting": event.theme_meetings,
+                    "slot": event.slots}[cols])
+    if None in column_totals:
+        columns.append(None)
+    return Matrix(rows=list(row_items), columns=columns, cells=cells, row_totals=row_totals,
+                  column_totals=column_totals, total=total, row_kind=rows, col_kind=cols)
+
+
+# --- drill-down --------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def notes_query(event: Event, f: Filters, search=None):
+    """SubmissionNote rows (with Municipality) KL may see under these filters, stable order."""
+    stmt = _apply_note_filters(_notes_base(event.id, [SubmissionNote, Municipality]), f)
+    if search is not None and search.active:
+        stmt = stmt.where(search.clause)
+    return stmt.options(
+        selectinload(SubmissionNote.tasks), selectinload(SubmissionNote.messages)
+    ).order_by(Municipality.name, SubmissionNote.written_at, SubmissionNote.id)
+
+
+def notes_page(event: Event, f: Filters, search=None, page: int = 1,
+               per_page: int = PER_PAGE) -> Page:
+    """One page of submitted notes under the filters and search, with the total count."""
+    base = _apply_note_filters(_notes_base(event.id, [SubmissionNote.id]), f)
+    if search is not None and search.active:
+        base = base.where(search.clause)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    page = max(1, page)
+    stmt = notes_query(event, f, search).limit(per_page).offset((page - 1) * per_page)
+    return Page(items=list(db.session.execute(stmt)), total=total or 0, page=page,
+                per_page=per_page)
+
+
+def _submission_filters(stmt, f: Filters):
+    stmt = _apply_municipality_filters(stmt, f)
+    if f.talk_id is not None:
+        stmt = stmt.where(Submission.talk_id == f.talk_id)
+    if f.theme_meeting_id is not None:
+        stmt = stmt.where(exists().where(
+            submission_theme_meetings.c.submission_id == Submission.id,
+            submission_theme_meetings.c.theme_meeting_id == f.theme_meeting_id))
+    return stmt
+
+
+def summaries_query(event: Event, f: Filters):
+    """Submitted summaries (with Municipality) for the filtered task or message, by municipality.
+
+    Summaries belong to a whole contribution, so talk and theme meeting filters pick the
+    committees that followed them; the break filter does not apply.
+    """
+    stmt = (
+        select(SubmissionSummary, Municipality)
+        .join(Submission, Submission.id == SubmissionSummary.submission_id)
+        .join(Municipality, Municipality.code == SubmissionSummary.municipality_code)
+        .where(_latest(event.id), SubmissionSummary.body != "")
+        .options(selectinload(SubmissionSummary.task), selectinload(SubmissionSummary.message))
+    )
+    if f.task_id is not None:
+        stmt = stmt.where(SubmissionSummary.task_id == f.task_id)
+    if f.message_id is not None:
+        stmt = stmt.where(SubmissionSummary.message_id == f.message_id)
+    return _submission_filters(stmt, f).order_by(Municipality.name, SubmissionSummary.id)
+
+
+def actions_query(event: Event, f: Filters):
+    """Submitted follow-up actions (with Municipality) under the filters, by municipality."""
+    stmt = (
+        select(SubmissionAction, Municipality)
+        .join(Submission, Submission.id == SubmissionAction.submission_id)
+        .join(Municipality, Municipality.code == SubmissionAction.municipality_code)
+        .where(_latest(event.id))
+        .options(selectinload(SubmissionAction.task))
+    )
+    if f.task_id is not None:
+        stmt = stmt.where(SubmissionAction.task_id == f.task_id)
+    return _submission_filters(stmt, f).order_by(Municipality.name, SubmissionAction.id)
+
+
+def summaries(event: Event, f: Filters) -> list:
+    """The summaries for a drill-down page."""
+    return list(db.session.execute(summaries_query(event, f)))
+
+
+def actions(event: Event, f: Filters) -> list:
+    """The follow-up actions for a drill-down page."""
+    return list(db.session.execute(actions_query(event, f)))
+
+
+def context_labels(event: Event) -> dict:
+    """Titles of the event's slots, talks and theme meetings by id, to label note rows."""
+    return {
+        "slot": {s.id: s.title for s in event.slots},
+        "talk": {t.id: t.title for t in event.talks},
+        "theme_meeting": {t.id: t.title for t in event.theme_meetings},
+    }
+
+
+def submitted_municipality_codes(event: Event) -> set[int]:
+    """Codes of municipalities with a submitted contribution (latest versions)."""
+    return set(db.session.scalars(
+        select(distinct(Submission.municipality_code)).where(_latest(event.id))))
+
+
+def describe(event: Event, f: Filters) -> list[str]:
+    """The active filters in words, for headings and export metadata."""
+    parts = []
+    lookups = (
+        (f.task_id, Task, _("Opgave")), (f.message_id, Message, _("Budskab")),
+        (f.talk_id, Talk, _("Oplæg")), (f.theme_meeting_id, ThemeMeeting, _("Temamøde")),
+        (f.slot_id, DiscussionSlot, _("Pause")),
+    )
+    for value, model, label in lookups:
+        if value is not None:
+            item = db.session.get(model, value)
+            number = getattr(item, "number", None)
+            title = getattr(item, "short_title", "") or item.title
+            parts.append(f"{label} {number}: {title}" if number else f"{label}: {title}")
+    if f.region_code is not None:
+        parts.append(regions().get(f.region_code, ""))
+    if f.size_group is not None:
+        parts.append(str(SIZE_LABELS[f.size_group]))
+    if f.municipality_code is not None:
+        parts.append(db.session.get(Municipality, f.municipality_code).name)
+    if f.key_points:
+        parts.append(_("Kun hovedpointer"))
+    return parts
+
