@@ -36,7 +36,8 @@ def create():
     choices = all_municipalities()
     if current_user.municipality_code is not None:
         choices = [m for m in choices if m.code == current_user.municipality_code]
-        form.municipality.data = form.municipality.data or current_user.municipality_code
+        if not form.is_submitted():
+            form.municipality.data = current_user.municipality_code
     form.municipality.choices = [(m.code, m.name) for m in choices]
     if event is not None and form.validate_on_submit():
         municipality = db.session.get(Municipality, form.municipality.data)
