@@ -503,3 +503,17 @@ def describe(event: Event, f: Filters) -> list[str]:
         parts.append(_("Kun hovedpointer"))
     return parts
 
+
+
+def note_texts(event: Event, f: Filters):
+    """(id, body, municipality code, municipality name) of the filtered notes, by id (lean)."""
+    stmt = _notes_base(event.id, [SubmissionNote.id, SubmissionNote.body,
+                                  Municipality.code, Municipality.name])
+    return db.session.execute(_apply_note_filters(stmt, f).order_by(SubmissionNote.id))
+
+
+def note_fingerprint(event: Event, f: Filters) -> tuple:
+    """(count, smallest id, largest id) of the filtered notes: changes when a contribution does."""
+    stmt = _notes_base(event.id, [func.count(), func.min(SubmissionNote.id),
+                                  func.max(SubmissionNote.id)])
+    return tuple(db.session.execute(_apply_note_filters(stmt, f)).one())
