@@ -1,0 +1,193 @@
+"""Several gunicorn workers serve one committee: nothing lives in one process's memory.
+
+The real server (gunicorn, 4 worker processes, production settings with CSRF on) runs on the
+test's database (a temporary SQLite file; PostgreSQL under `make test-pg`). Two participants
+join with the committee's code and write notes; each response says which worker process served
+it, and each participant sees the other's note on a worker other than the one that saved it.
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from http.client import HTTPConnection
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import pytest
+
+from delib.extensions import db
+
+#: A WSGI wrapper that names the worker process in every response, for this test only.
+PID_APP = '''
+import os
+from delib import create_app
+
+app = create_app()
+
+
+def application(environ, start_response):
+    def start(status, headers, exc_info=None):
+        return start_response(status, headers + [("X-Worker-Pid", str(os.getpid()))], exc_info)
+    return app(environ, start)
+'''
+
+
+class Browser:
+    """A minimal browser: keeps the session cookie, never follows redirects."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method, path, form=None, headers=None):
+        conn = HTTPConnection("127.0.0.1", self.port, timeout=30)
+        head = dict(headers or {})
+        if self.cookies:
+            head["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form, doseq=True)
+            head["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=head)
+        response = conn.getresponse()
+        text = response.read().decode("utf-8")
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        conn.close()
+        return response.status, response, text
+
+
+def _hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
+    assert match, f"no {name} field in the page"
+    return match.group(1)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(app, tmp_path, make_committee, event):
+    """gunicorn with 4 workers on the test database; yields (port, committee, slot)."""
+    made = make_committee(municipality="Odense")
+    committee = SimpleNamespace(id=made.id, join_code=made.join_code)
+    slot = SimpleNamespace(id=event.slots[0].id)
+    # Outside a request every transaction here is BEGIN IMMEDIATE (delib/db.py): end it, or this
+    # process would hold SQLite's write lock while the workers wait for it.
+    db.session.commit()
+    db.session.remove()
+    (tmp_path / "pidapp.py").write_text(PID_APP)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "DELIB_SECRET_KEY": "workers-test-secret",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
+    }
+    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "4", "--bind", f"127.0.0.1:{port}",
+         "--chdir", str(tmp_path), "--graceful-timeout", "2", "pidapp:application"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                status, _r, _t = Browser(port).request("GET", "/deltag")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("gunicorn did not start:\n" + (tmp_path / "gunicorn.log").read_text())
+            time.sleep(0.2)
+        yield port, committee, slot
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+        # The workers held connections of their own; the fixture's drop_all must not wait on them.
+        db.session.remove()
+
+
+def _join(port, committee, name) -> Browser:
+    browser = Browser(port)
+    status, _r, page = browser.request("GET", f"/deltag/{committee.join_code}")
+    assert status == 200
+    status, response, _t = browser.request("POST", "/deltag", form={
+        "csrf_token": _hidden(page, "csrf_token"), "code": committee.join_code,
+        "display_name": name,
+    })
+    assert status == 302, f"join as {name} failed ({status})"
+    return browser
+
+
+def _post_note(browser, committee, slot, text) -> str:
+    """Write a note from the break screen as a browser does; the pid of the worker that saved it."""
+    status, _r, page = browser.request("GET", f"/udvalg/{committee.id}/pauser/{slot.id}")
+    assert status == 200
+    task_id = re.search(r'name="tasks"[^>]*value="(\d+)"', page).group(1)
+    status, response, _t = browser.request(
+        "POST", f"/udvalg/{committee.id}/pauser/{slot.id}/noter",
+        form={"csrf_token": _hidden(page, "csrf_token"), "client_key": _hidden(page, "client_key"),
+              "body": text, "tasks": [task_id]},
+    )
+    assert status == 302, f"note not saved ({status})"
+    return response.getheader("X-Worker-Pid")
+
+
+def _read_on_another_worker(browser, committee, slot, not_pid, attempts=200):
+    """The notes list as served by a worker other than `not_pid`: (pid, text)."""
+    for _ in range(attempts):
+        status, response, text = browser.request(
+            "GET", f"/udvalg/{committee.id}/pauser/{slot.id}/noter", headers={"HX-Request": "true"})
+        assert status == 200
+        pid = response.getheader("X-Worker-Pid")
+        if pid != not_pid:
+            return pid, text
+    pytest.fail(f"every one of {attempts} requests was served by worker {not_pid}")
+
+
+def test_participants_on_different_workers_see_each_others_notes(server):
+    port, committee, slot = server
+    mette = _join(port, committee, "Mette")
+    jonas = _join(port, committee, "Jonas")
+
+    mette_pid = _post_note(mette, committee, slot, "Mette: fælles retning for skole og dagtilbud")
+    jonas_pid, jonas_sees = _read_on_another_worker(jonas, committee, slot, not_pid=mette_pid)
+    assert "Mette: fælles retning for skole og dagtilbud" in jonas_sees
+
+    jonas_note_pid = _post_note(jonas, committee, slot, "Jonas: færre nationale mål")
+    mette_reads_pid, mette_sees = _read_on_another_worker(mette, committee, slot,
+                                                          not_pid=jonas_note_pid)
+    assert "Jonas: færre nationale mål" in mette_sees
+    assert "Mette: fælles retning for skole og dagtilbud" in mette_sees
+    assert "2 noter" in mette_sees
+
+    served_by = {mette_pid, jonas_pid, jonas_note_pid, mette_reads_pid}
+    assert len(served_by) >= 2
+    assert all(pid and pid.isdigit() for pid in served_by)
+
+    # The sign-in is a signed cookie: it holds whichever worker answers.
+    pids = set()
+    for _ in range(40):
+        status, response, text = mette.request("GET", f"/udvalg/{committee.id}/pauser/{slot.id}")
+        assert status == 200, f"signed out on another worker ({status})"
+        assert "Skriv en note" in text
+        pids.add(response.getheader("X-Worker-Pid"))
+    assert len(pids) >= 2, "all requests went to one worker; the test proved nothing"
