@@ -10,10 +10,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from delib.access import load_committee, member_required
 from delib.extensions import db
 from delib.forms import ConfirmForm
-from delib.forms.review import ActionForm, HideForm, MergeForm, ReviewNoteForm, SubmitForm, SummaryForm
+from delib.forms.review import (
+    ActionForm,
+    HideForm,
+    MergeForm,
+    ReviewNoteForm,
+    SubmitForm,
+    SummaryForm,
+)
 from delib.models import Action, Note, Summary
-from delib.services import DomainError
-from delib.services import reports
+from delib.services import DomainError, reports
 from delib.services import review as service
 from delib.services.audit import record
 from delib.services.notes import NoteConflict, NoteInput
@@ -44,6 +50,11 @@ def _load_note(committee, note_id: int) -> Note:
 
 def _back(committee, anchor: str = ""):
     return redirect(url_for("review.index", committee_id=committee.id) + anchor)
+
+
+def _add_error(field, message: str) -> None:
+    # Before validate() WTForms keeps errors in a tuple; replace it rather than append.
+    field.errors = [*field.errors, message]
 
 
 def _int(value) -> int | None:
@@ -120,7 +131,7 @@ def edit_note(committee_id: int, note_id: int):
         status, conflict = 409, _("Noten blev ændret samtidig af en anden. Se begge versioner.")
     except DomainError as error:
         db.session.rollback()
-        getattr(form, error.field or "body", form.body).errors.append(error.message)
+        _add_error(getattr(form, error.field or "body", form.body), error.message)
     else:
         flash(_("Noten er gemt. Den tidligere version er bevaret i historikken."), "success")
         return _back(committee, f"#note-{note.id}")
@@ -180,12 +191,12 @@ def hide(committee_id: int, note_id: int):
         db.session.rollback()
         note = _load_note(committee, note_id)
         form.version.data = note.version
-        form.reason.errors.append(_("Noten er blevet ændret, mens du så på den. Læs den gemte "
-                                    "version herover, og skjul igen, hvis den stadig skal skjules."))
+        _add_error(form.reason, _("Noten er blevet ændret, mens du så på den. Læs den gemte "
+                                  "version herover, og skjul igen, hvis den stadig skal skjules."))
         return render("review/hide.html", committee=committee, note=note, form=form, status=409)
     except DomainError as error:
         db.session.rollback()
-        form.reason.errors.append(error.message)
+        _add_error(form.reason, error.message)
         return render("review/hide.html", committee=committee, note=note, form=form, status=422)
     flash(_("Noten er skjult. Du kan gendanne den under »Skjulte og sammenlagte noter«."),
           "success")
@@ -240,7 +251,7 @@ def merge(committee_id: int):
         return _back(committee)
     except DomainError as error:
         db.session.rollback()
-        form.body.errors.append(error.message)
+        _add_error(form.body, error.message)
         return render("review/merge.html", committee=committee, form=form, chosen=chosen,
                       status=422)
     flash(_("Noterne er lagt sammen. De oprindelige noter kan gendannes."), "success")
@@ -300,7 +311,7 @@ def summary(committee_id: int, kind: str, subject_id: int):
         conflict = _("Resuméet blev gemt samtidig af en anden. Se begge versioner nedenfor.")
     except DomainError as error:
         db.session.rollback()
-        form.body.errors.append(error.message)
+        _add_error(form.body, error.message)
         return render("review/summary.html", saved=saved, status=422, **context)
     else:
         flash(_("Resuméet er gemt."), "success")
@@ -360,7 +371,8 @@ def new_action(committee_id: int):
         source = note or summary
         if source is not None:
             form.title.data = source.body
-            task = note.tasks[0] if note is not None and note.tasks else getattr(summary, "task", None)
+            task = (note.tasks[0] if note is not None and note.tasks
+                    else getattr(summary, "task", None))
             form.task.data = task.id if task else None
         return render("review/action_form.html", committee=committee, form=form, action=None,
                       source_note=note, source_summary=summary)
@@ -371,7 +383,7 @@ def new_action(committee_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        getattr(form, error.field or "title", form.title).errors.append(error.message)
+        _add_error(getattr(form, error.field or "title", form.title), error.message)
         return render("review/action_form.html", committee=committee, form=form, action=None,
                       source_note=note, source_summary=summary, status=422)
     flash(_("Handlingen er oprettet."), "success")
@@ -398,7 +410,7 @@ def edit_action(committee_id: int, action_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        getattr(form, error.field or "title", form.title).errors.append(error.message)
+        _add_error(getattr(form, error.field or "title", form.title), error.message)
         return render("review/action_form.html", committee=committee, form=form, action=action,
                       source_note=action.source_note, source_summary=action.source_summary,
                       status=422)
@@ -429,7 +441,7 @@ def approve(committee_id: int):
             return redirect(url_for("review.versions", committee_id=committee.id))
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field or "", form.privacy_acknowledged).errors.append(
+            _add_error(getattr(form, error.field or "", form.privacy_acknowledged),
                 error.message)
         else:
             flash(_("Bidraget er godkendt og indsendt til KL som version %(n)d.",

@@ -52,10 +52,13 @@ class ActionForm(FlaskForm):
     responsible = StringField(_l("Ansvarlig (rolle eller navn)"))
     due_on = DateField(_l("Frist"), validators=[Optional()],
                        invalid_value_message=_l("Skriv fristen som en dato, fx 2021-06-30."))
-    status = SelectField(_l("Status"), choices=[(s, STATUS_LABELS[s]) for s in ACTION_STATUSES],
-                         validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False)
     source_note = HiddenField()
     source_summary = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [(s, STATUS_LABELS[s]) for s in ACTION_STATUSES]
 
 
 class SubmitForm(FlaskForm):

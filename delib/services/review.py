@@ -422,8 +422,8 @@ def save_summary(committee: Committee, subject: Task | Message, editor, body: st
                               field="body")
         if not is_task and not any(subject in n.messages for n in approved_notes(committee)):
             raise DomainError(_("Der er ingen noter til dette budskab at lave resumé af."))
-        summary = Summary(committee=committee, key=f"{'task' if is_task else 'message'}:{subject.id}",
-                          task=subject if is_task else None,
+        key = f"{'task' if is_task else 'message'}:{subject.id}"
+        summary = Summary(committee=committee, key=key, task=subject if is_task else None,
                           message=None if is_task else subject, body="")
         db.session.add(summary)
     elif summary.body == body:
