@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app delib
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-pg install migrate demo lint bench translations clean
+.PHONY: run test test-pg install migrate demo lint bench translations messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "delib needs Python 3.11 or newer")'
@@ -24,8 +24,18 @@ instance/config.py:
 	@$(PYTHON) -c 'import secrets; print("SECRET_KEY = " + repr(secrets.token_hex(32)))' > $@
 	@echo "Wrote $@ with a new SECRET_KEY."
 
+# The .mo files are built here, never committed. A broken catalog fails the build.
 translations: $(STAMP)
-	@$(BIN)/pybabel compile -q -d delib/translations -D messages 2>/dev/null || true
+	@$(BIN)/pybabel compile -d delib/translations -D messages
+
+# After changing user-facing texts: extract them and merge into the da and en catalogs, then
+# translate the new English entries (tests/test_i18n.py fails while any is missing or stale).
+# The keywords must match EXTRACT_ARGS in tests/test_i18n.py.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		--sort-by-file --no-wrap --project=delib --version=0.1 -o delib/translations/messages.pot .
+	$(BIN)/pybabel update -i delib/translations/messages.pot -d delib/translations -D messages \
+		--no-wrap --ignore-obsolete
 
 migrate: install
 	$(FLASK) db upgrade

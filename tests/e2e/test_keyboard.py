@@ -1,4 +1,7 @@
-"""The break screen with the keyboard alone: reach the note field, write, choose, send; focus shows."""
+"""The break screen with the keyboard alone: reach the note field, write, choose, send.
+
+Every Tab stop on the way must show where the focus is.
+"""
 
 from tests.e2e.helpers import expect, watch_page
 from tests.e2e.test_participants import card, join

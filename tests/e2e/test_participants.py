@@ -152,7 +152,8 @@ def test_reload_mid_typing_keeps_the_text(live_server, seed, new_context):
     page.reload()
 
     expect(field).to_have_value(draft)
-    expect(page.locator("#note-form fieldset").first.get_by_label(re.compile(r"^2\. "))).to_be_checked()
+    task_2 = page.locator("#note-form fieldset").first.get_by_label(re.compile(r"^2\. "))
+    expect(task_2).to_be_checked()
     expect(page.locator("[data-save-status]")).to_contain_text("hentet tilbage")
 
     # Finishing the restored draft saves it once; a further reload brings nothing back.
