@@ -30,7 +30,7 @@ translations: $(STAMP)
 
 # After changing user-facing texts: extract them and merge into the da and en catalogs, then
 # translate the new English entries (tests/test_i18n.py fails while any is missing or stale).
-# The keywords must match EXTRACT_ARGS in tests/test_i18n.py.
+# The keywords must match KEYWORDS in tests/test_i18n.py.
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
 		--sort-by-file --no-wrap --project=delib --version=0.1 -o delib/translations/messages.pot .
