@@ -23,6 +23,7 @@ bp = Blueprint("notes", __name__)
 
 
 def _load_slot(committee, slot_id: int) -> DiscussionSlot:
+    """The slot, if it belongs to the committee's event; 404 otherwise."""
     slot = db.session.get(DiscussionSlot, slot_id)
     if slot is None or slot.event_id != committee.event_id:
         abort(404)
@@ -30,10 +31,12 @@ def _load_slot(committee, slot_id: int) -> DiscussionSlot:
 
 
 def _note_form(committee, slot, **kwargs) -> NoteForm:
+    """A note form with the event's tasks and messages and the committee's theme meetings."""
     form = NoteForm(**kwargs)
     event = committee.event
     form.tasks.choices = [(t.id, f"{t.number}. {t.short_title or t.title}") for t in event.tasks]
-    form.messages.choices = [(m.id, f"{m.number}. {m.short_title or m.title}") for m in event.messages]
+    form.messages.choices = [(m.id, f"{m.number}. {m.short_title or m.title}")
+                             for m in event.messages]
     meetings = committee.theme_meetings if slot is None or slot.focus == "theme_meetings" else []
     form.theme_meeting.choices = [(None, _("Ikke et bestemt temamøde"))] + [
         (m.id, f"{m.number}. {m.title}") for m in meetings
@@ -52,10 +55,12 @@ def _input(form: NoteForm) -> NoteInput:
 
 
 def _list_etag(committee, slot) -> str:
+    """The list's ETag: the notes' fingerprint, and who looks (own notes get edit links)."""
     return f"{service.notes_etag(committee.id)}-s{slot.id}-{current_user.get_id()}-{get_locale()}"
 
 
 def _break_context(committee, role, slot, form):
+    """Everything the break screen and its partials show."""
     now = datetime.now(committee.event.tz)
     return dict(
         committee=committee, role=role, slot=slot, form=form, event=committee.event,
@@ -172,9 +177,7 @@ def update(note_id: int):
         getattr(form, getattr(error, "field", None) or "body").errors.append(message)
     else:
         flash(_("Noten er gemt."), "success")
-        return redirect(url_for("notes.session", committee_id=note.committee_id,
-                                slot_id=note.slot_id) + f"#note-{note.id}"
-                        if note.slot_id else url_for("committees.show", committee_id=note.committee_id))
+        return redirect(_back_to(note) + f"#note-{note.id}")
     return render("notes/edit.html", form=form, note=note, conflict=conflict, status=status)
 
 
@@ -188,8 +191,12 @@ def delete(note_id: int):
         service.delete_note(note)
         db.session.commit()
         flash(_("Noten er slettet."), "success")
-        if note.slot_id:
-            return redirect(url_for("notes.session", committee_id=note.committee_id,
-                                    slot_id=note.slot_id))
-        return redirect(url_for("committees.show", committee_id=note.committee_id))
+        return redirect(_back_to(note))
     return render("notes/confirm_delete.html", note=note, form=form)
+
+
+def _back_to(note) -> str:
+    """Where a note lives: its break screen, or the committee page for notes without a break."""
+    if note.slot_id:
+        return url_for("notes.session", committee_id=note.committee_id, slot_id=note.slot_id)
+    return url_for("committees.show", committee_id=note.committee_id)

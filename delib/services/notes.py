@@ -1,4 +1,4 @@
-"""Notes in the break: post (idempotent), list, change feed, edit with conflict detection, delete."""
+"""Notes in the break: post (idempotent), list, change feed, edit with conflict check, delete."""
 
 import re
 import uuid
@@ -50,7 +50,9 @@ def author_fields(author: Participant | User) -> dict:
     return {"author_user": author, "author_name": author.name}
 
 
-def _validated(committee: Committee, data: NoteInput, max_length: int):
+def _validated(committee: Committee, data: NoteInput, max_length: int,
+               slot: DiscussionSlot | None = None):
+    """The note's text and mapping checked against the committee's event and choices."""
     body = clean_text(data.body)
     if not body:
         raise DomainError(_("Noten er tom. Skriv noget, før du gemmer."), field="body")
@@ -75,21 +77,28 @@ def _validated(committee: Committee, data: NoteInput, max_length: int):
     messages = []
     if message_ids:
         messages = list(db.session.scalars(
-            select(Message).where(Message.id.in_(message_ids), Message.event_id == committee.event_id)
+            select(Message).where(Message.id.in_(message_ids),
+                                  Message.event_id == committee.event_id)
         ))
         if len(messages) != len(message_ids):
             raise DomainError(_("Et valgt budskab findes ikke på dette topmøde."), field="messages")
     theme_meeting_id = data.theme_meeting_id
-    if theme_meeting_id is not None and theme_meeting_id not in {
-        m.id for m in committee.theme_meetings
-    }:
-        raise DomainError(
-            _("Temamødet er ikke et af dem, udvalget har valgt."), field="theme_meeting"
-        )
-    return body, sorted(tasks, key=lambda t: t.number), sorted(messages, key=lambda m: m.number), theme_meeting_id
+    if theme_meeting_id is not None:
+        if theme_meeting_id not in {m.id for m in committee.theme_meetings}:
+            raise DomainError(
+                _("Temamødet er ikke et af dem, udvalget har valgt."), field="theme_meeting"
+            )
+        if slot is not None and slot.focus != "theme_meetings":
+            raise DomainError(
+                _("Denne pause handler ikke om temamøderne. Fjern valget af temamøde."),
+                field="theme_meeting",
+            )
+    return (body, sorted(tasks, key=lambda t: t.number),
+            sorted(messages, key=lambda m: m.number), theme_meeting_id)
 
 
 def _revision(note: Note, editor_name: str) -> NoteRevision:
+    """A copy of the note as saved now, kept for good."""
     return NoteRevision(
         note=note, version=note.version, body=note.body,
         task_numbers=",".join(str(t.number) for t in note.tasks),
@@ -121,7 +130,7 @@ def post_note(
         return existing, False
     if slot is not None and slot.event_id != committee.event_id:
         raise DomainError(_("Pausen hører ikke til dette topmøde."))
-    body, tasks, messages, theme_meeting_id = _validated(committee, data, max_length)
+    body, tasks, messages, theme_meeting_id = _validated(committee, data, max_length, slot)
     now = utcnow()
     note = Note(
         committee=committee, slot=slot, client_key=client_key, body=body,
@@ -153,22 +162,27 @@ def update_note(
     """Save a new text/mapping for a note, refusing if someone saved it in the meantime."""
     if based_on_version != note.version:
         raise NoteConflict(
-            _("Noten er blevet ændret af %(name)s, mens du redigerede. Se begge versioner nedenfor.",
+            _("Noten er blevet ændret af %(name)s, mens du redigerede. "
+              "Se begge versioner nedenfor.",
               name=note.revisions[-1].edited_by_name if note.revisions else note.author_name),
             note,
         )
-    body, tasks, messages, theme_meeting_id = _validated(note.committee, data, max_length)
+    body, tasks, messages, theme_meeting_id = _validated(note.committee, data, max_length,
+                                                         note.slot)
     unchanged = (
         body == note.body and tasks == list(note.tasks) and messages == list(note.messages)
         and theme_meeting_id == note.theme_meeting_id
     )
     if unchanged:
         return note
-    note.body = body
-    note.tasks = tasks
-    note.messages = messages
-    note.theme_meeting_id = theme_meeting_id
-    note.updated_at = utcnow()
+    # One UPDATE, one version step: without this, loading the old task list while assigning
+    # the new one autoflushes the body alone and the version jumps by two.
+    with db.session.no_autoflush:
+        note.body = body
+        note.tasks = tasks
+        note.messages = messages
+        note.theme_meeting_id = theme_meeting_id
+        note.updated_at = utcnow()
     db.session.flush()  # bumps note.version; a concurrent writer makes this raise StaleDataError
     db.session.add(_revision(note, getattr(editor, "display_name", "")))
     db.session.flush()
@@ -201,7 +215,8 @@ def notes_etag(committee_id: int) -> str:
     One indexed aggregate, so an unchanged poll costs a single cheap query.
     """
     count, latest = db.session.execute(
-        select(func.count(Note.id), func.max(Note.updated_at)).where(Note.committee_id == committee_id)
+        select(func.count(Note.id), func.max(Note.updated_at))
+        .where(Note.committee_id == committee_id)
     ).one()
     stamp = latest.strftime("%Y%m%d%H%M%S%f") if latest else "0"
     return f"n{committee_id}-{count}-{stamp}"

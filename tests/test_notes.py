@@ -1,0 +1,486 @@
+"""The break screen: posting notes (htmx and plain), bad input, idempotent resends, polling
+with ETag/304, editing with conflict detection, and deleting with confirmation."""
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from delib.extensions import db
+from delib.models import Note, NoteRevision
+from delib.services import notes as note_service
+from delib.services.programme import import_programme
+from tests.conftest import HX, text_of
+
+DATA = Path(__file__).parent / "data"
+
+
+def _count_notes() -> int:
+    return db.session.scalar(select(func.count()).select_from(Note))
+
+
+def _key() -> str:
+    return uuid.uuid4().hex
+
+
+def _task_ids(event, *numbers):
+    return [t.id for t in event.tasks if t.number in numbers]
+
+
+@pytest.fixture
+def room(make_committee, make_client, event):
+    """A committee with two participants in two browsers, Mette and Jonas."""
+    committee = make_committee()
+    mette_client, mette = make_client()
+    mette.join(committee, name="Mette")
+    jonas_client, jonas = make_client()
+    jonas.join(committee, name="Jonas")
+
+    class Room:
+        pass
+
+    r = Room()
+    r.committee, r.event = committee, event
+    r.mette, r.jonas = mette_client, jonas_client
+    r.slot = event.slots[0]  # the lunch break: general questions
+    r.url = f"/udvalg/{committee.id}/pauser/{r.slot.id}"
+    return r
+
+
+def post(client, room, body="Vi skal genbesøge børne- og ungepolitikken.", tasks=(1,),
+         messages=(), key=None, htmx=True, slot=None, **extra):
+    slot = slot or room.slot
+    data = {"body": body, "tasks": _task_ids(room.event, *tasks),
+            "messages": [m.id for m in room.event.messages if m.number in messages],
+            "client_key": key or _key(), **extra}
+    return client.post(f"/udvalg/{room.committee.id}/pauser/{slot.id}/noter", data=data,
+                       headers=HX if htmx else {})
+
+
+# ---------------------------------------------------------------- the break screen
+
+
+def test_break_screen_shows_countdown_questions_and_form(room):
+    page = room.mette.get(room.url)
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    html, text = page.get_data(as_text=True), text_of(page)
+    assert "Frokost og kommunale drøftelser" in text
+    assert "Pausen er slut (kl. 12.55)" in text  # 2021 is long over
+    assert "Hvilke af topmødeerklæringens fire opgaver er mest presserende hos os?" in text
+    assert '<textarea id="body" name="body"' in html
+    assert "1. Genbesøg børne- og ungepolitikken" in text
+    assert "Budskab til Christiansborg (valgfrit)" in text
+    assert 'hx-history="false"' in html
+    assert re.search(r'name="client_key"[^>]*value="[0-9a-f]{32}"', html) or re.search(
+        r'value="[0-9a-f]{32}"[^>]*name="client_key"', html)
+    assert "Ingen noter endnu." in text
+
+
+def test_break_screen_shows_the_chosen_talk_questions(room):
+    talk = room.event.talks[1]
+    room.committee.talk = talk
+    db.session.commit()
+    talk_slot = room.event.slots[1]
+    text = text_of(room.mette.get(f"/udvalg/{room.committee.id}/pauser/{talk_slot.id}"))
+    assert "Oplæg 2: Styring, ledelse og fagligt råderum i folkeskolen" in text
+    assert "Hvordan undgår vi, at fælles rammer for kvaliteten fjerner" in text
+
+
+def test_break_screen_without_choice_links_to_the_choice(room):
+    talk_slot = room.event.slots[1]
+    text = text_of(room.mette.get(f"/udvalg/{room.committee.id}/pauser/{talk_slot.id}"))
+    assert "Udvalget har ikke valgt et politisk oplæg endnu." in text
+
+
+def test_live_countdown_when_rehearsed_today(room):
+    from datetime import datetime, timedelta
+
+    from delib.services.programme import rehearse_as_if
+
+    # Put "now" in the middle of the lunch break: shift the event so 12:20 local is now.
+    now = datetime.now(room.event.tz)
+    rehearse_as_if(room.event, now.date())
+    slot = room.slot
+    slot.starts_at = now.replace(tzinfo=None) - timedelta(minutes=10) - timedelta(
+        days=room.event.day_offset)
+    slot.ends_at = slot.starts_at + timedelta(minutes=30)
+    db.session.commit()
+    text = text_of(room.mette.get(room.url))
+    assert re.search(r"(19|20) min\. tilbage", text)
+    assert "Pausen slutter kl." in text
+
+
+def test_current_break_redirects_to_a_slot(room):
+    response = room.mette.get(f"/udvalg/{room.committee.id}/pause")
+    assert response.status_code == 302
+    assert re.search(rf"/udvalg/{room.committee.id}/pauser/\d+$", response.headers["Location"])
+
+
+def test_slot_of_another_event_is_not_found(room):
+    other = import_programme((DATA / "butm2022.toml").read_text("utf-8"))
+    db.session.commit()
+    response = room.mette.get(f"/udvalg/{room.committee.id}/pauser/{other.slots[0].id}")
+    assert response.status_code == 404
+    assert "Siden findes ikke." in text_of(response)
+
+
+# ---------------------------------------------------------------- posting
+
+
+def test_htmx_post_returns_fresh_form_and_list_out_of_band(room):
+    response = post(room.mette, room, body="Fælles retning, lokal frihed", tasks=(2,))
+    assert response.status_code == 201
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and "<header" not in html
+    assert html.lstrip().startswith('<form id="note-form"')
+    form_html = html[: html.index('id="notes-list"')]
+    assert re.search(r"<textarea[^>]*>\s*</textarea>", form_html)  # fresh and empty
+    assert 'hx-swap-oob="true"' in html
+    list_html = html[html.index('id="notes-list"'):]
+    assert "Fælles retning, lokal frihed" in list_html and "Opgave 2" in list_html
+    assert "HX-Request" in response.headers["Vary"]
+    note = db.session.scalar(select(Note))
+    assert note.author_name == "Mette" and [t.number for t in note.tasks] == [2]
+    assert note.slot_id == room.slot.id
+
+
+def test_plain_post_redirects_without_javascript(room):
+    response = post(room.mette, room, body="Uden JavaScript virker det også", htmx=False)
+    assert response.status_code == 302
+    note = db.session.scalar(select(Note))
+    assert response.headers["Location"].endswith(f"{room.url}#note-{note.id}")
+    page = text_of(room.mette.get(response.headers["Location"]))
+    assert "Noten er gemt." in page and "Uden JavaScript virker det også" in page
+
+
+def test_note_maps_to_several_tasks_and_messages(room):
+    post(room.mette, room, body="Koordinér på tværs", tasks=(1, 3), messages=(1, 2))
+    note = db.session.scalar(select(Note))
+    assert [t.number for t in note.tasks] == [1, 3]
+    assert [m.number for m in note.messages] == [1, 2]
+    text = text_of(room.jonas.get(room.url))
+    for tag in ("Opgave 1", "Opgave 3", "Budskab 1", "Budskab 2"):
+        assert tag in text
+    assert "Opgave 2" not in text
+
+
+def test_note_text_is_escaped(room):
+    post(room.mette, room, body='<script>alert(1)</script><div hx-get="/x">')
+    html = room.jonas.get(room.url).get_data(as_text=True)
+    assert "<script>alert(1)" not in html and '<div hx-get="/x">' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+BAD_NOTES = [
+    ("empty", dict(body=""), "Noten er tom. Skriv noget, før du gemmer."),
+    ("whitespace", dict(body="   \n\t  "), "Noten er tom."),
+    ("too long", dict(body="x" * 4001), "Noten er for lang: 4001 tegn, højst 4000."),
+    ("no task", dict(tasks=()), "Vælg mindst én af topmødeerklæringens fire opgaver"),
+]
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+@pytest.mark.parametrize("kwargs, message", [b[1:] for b in BAD_NOTES],
+                         ids=[b[0] for b in BAD_NOTES])
+def test_bad_note_is_refused_and_text_stays(room, htmx, kwargs, message):
+    response = post(room.mette, room, htmx=htmx, **{"body": "Min vigtige pointe", **kwargs})
+    assert response.status_code == 422
+    assert message in text_of(response)
+    html = response.get_data(as_text=True)
+    typed = kwargs.get("body", "Min vigtige pointe")
+    if typed.strip():
+        textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", html, re.S).group(1)
+        assert textarea.strip() == typed.strip()
+    assert ("<html" in html) is (not htmx)
+    assert _count_notes() == 0
+
+
+def test_task_of_another_event_is_refused(room):
+    other = import_programme((DATA / "butm2022.toml").read_text("utf-8"))
+    db.session.commit()
+    response = room.mette.post(
+        f"/udvalg/{room.committee.id}/pauser/{room.slot.id}/noter", headers=HX,
+        data={"body": "Min pointe", "tasks": [other.tasks[0].id], "client_key": _key()})
+    assert response.status_code == 422
+    assert "En valgt opgave findes ikke på dette topmøde." in text_of(response)
+    assert "Min pointe" in response.get_data(as_text=True)
+    assert _count_notes() == 0
+
+
+def test_garbage_task_value_gets_a_danish_message(room):
+    response = room.mette.post(
+        f"/udvalg/{room.committee.id}/pauser/{room.slot.id}/noter", headers=HX,
+        data={"body": "Min pointe", "tasks": ["én"], "client_key": _key()})
+    assert response.status_code == 422
+    assert "findes ikke på dette topmøde" in text_of(response)
+    assert _count_notes() == 0
+
+
+def test_missing_client_key_is_refused_with_text_kept(room):
+    response = post(room.mette, room, body="Min pointe", key="!")
+    assert response.status_code == 422
+    assert "Noten mangler sin nøgle" in text_of(response)
+    assert "Min pointe" in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- idempotency
+
+
+def test_resend_with_same_key_returns_the_same_note(room):
+    key = _key()
+    first = post(room.mette, room, body="Kun én gang", key=key)
+    second = post(room.mette, room, body="Kun én gang", key=key)
+    third = post(room.mette, room, body="Kun én gang", key=key, htmx=False)
+    assert first.status_code == 201 and second.status_code == 200
+    assert _count_notes() == 1
+    assert text_of(second).count("Kun én gang") == 1
+    note = db.session.scalar(select(Note))
+    assert third.headers["Location"].endswith(f"#note-{note.id}")
+    assert "Noten var allerede gemt." in text_of(room.mette.get(third.headers["Location"]))
+
+
+def test_resend_race_returns_the_winner(room, monkeypatch):
+    """Two posts with one key, the second checked for the key before the first was saved."""
+    key = _key()
+    assert post(room.mette, room, body="Først", key=key).status_code == 201
+    real = note_service.find_by_key
+    calls = {"n": 0}
+
+    def late_lookup(committee, client_key):
+        # The race: the second request looked before the first request's note was there.
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real(committee, client_key)
+
+    monkeypatch.setattr(note_service, "find_by_key", late_lookup)
+    second = post(room.mette, room, body="Først", key=key)
+    assert calls["n"] == 2  # it hit the unique key and looked again
+    assert second.status_code == 200
+    assert _count_notes() == 1
+    assert db.session.scalar(select(func.count()).select_from(NoteRevision)) == 1
+    # The session is still usable after the undone insert: a new note saves fine.
+    assert post(room.mette, room, body="Næste").status_code == 201
+    assert _count_notes() == 2
+
+
+def test_same_key_in_another_committee_is_a_separate_note(room, make_committee, make_client):
+    other = make_committee(municipality="Odense", name="Andet")
+    other_client, actions = make_client()
+    actions.join(other, name="Ole")
+    key = _key()
+    post(room.mette, room, body="Aarhus", key=key)
+    response = other_client.post(f"/udvalg/{other.id}/pauser/{room.slot.id}/noter", headers=HX,
+                                 data={"body": "Odense", "tasks": _task_ids(room.event, 1),
+                                       "client_key": key})
+    assert response.status_code == 201
+    assert sorted(n.body for n in db.session.scalars(select(Note))) == ["Aarhus", "Odense"]
+
+
+# ---------------------------------------------------------------- theme meetings
+
+
+def test_theme_meeting_only_among_the_committee_choices(room):
+    meetings = {m.number: m for m in room.event.theme_meetings}
+    room.committee.theme_meetings = [meetings[3], meetings[5]]
+    db.session.commit()
+    theme_slot = room.event.slots[2]
+    page = text_of(room.mette.get(f"/udvalg/{room.committee.id}/pauser/{theme_slot.id}"))
+    assert "3. God og motiverende undervisning" in page
+    assert "1. Sammenhæng mellem evalueringskultur" not in page
+
+    ok = post(room.mette, room, slot=theme_slot, body="Fravær", theme_meeting=meetings[5].id)
+    assert ok.status_code == 201
+    assert db.session.scalar(select(Note)).theme_meeting.number == 5
+
+    refused = post(room.mette, room, slot=theme_slot, body="Andet temamøde",
+                   theme_meeting=meetings[1].id)
+    assert refused.status_code == 422
+    assert "Temamødet er ikke et af dem, udvalget har valgt." in text_of(refused)
+    assert "Andet temamøde" in refused.get_data(as_text=True)
+
+    wrong_break = post(room.mette, room, body="Frokost", theme_meeting=meetings[3].id)
+    assert wrong_break.status_code == 422
+    assert "Denne pause handler ikke om temamøderne." in text_of(wrong_break)
+    assert _count_notes() == 1
+
+
+def test_note_in_the_talk_break_records_the_chosen_talk(room):
+    room.committee.talk = room.event.talks[2]
+    db.session.commit()
+    post(room.mette, room, slot=room.event.slots[1], body="Unge og uddannelse")
+    assert db.session.scalar(select(Note)).talk.number == 3
+
+
+# ---------------------------------------------------------------- polling
+
+
+def _poll(client, room, etag=None, htmx=True):
+    headers = dict(HX) if htmx else {}
+    if etag:
+        headers["If-None-Match"] = f'"{etag}"'
+    return client.get(f"{room.url}/noter", headers=headers)
+
+
+def test_poll_answers_304_until_someone_posts(room):
+    first = _poll(room.jonas, room)
+    assert first.status_code == 200
+    etag = first.headers["ETag"].strip('"')
+    assert "Ingen noter endnu." in text_of(first)
+    assert "<html" not in first.get_data(as_text=True)  # a partial for htmx
+    assert f'data-etag="{etag}"' in first.get_data(as_text=True)
+
+    unchanged = _poll(room.jonas, room, etag)
+    assert unchanged.status_code == 304
+    assert unchanged.get_data() == b""
+    assert unchanged.headers["ETag"].strip('"') == etag
+    assert "HX-Request" in unchanged.headers["Vary"]
+
+    post(room.mette, room, body="Ny note fra Mette")
+    changed = _poll(room.jonas, room, etag)
+    assert changed.status_code == 200
+    assert "Ny note fra Mette" in text_of(changed) and "1 note" in text_of(changed)
+    new_etag = changed.headers["ETag"].strip('"')
+    assert new_etag != etag
+    assert _poll(room.jonas, room, new_etag).status_code == 304
+
+
+def test_poll_notices_edits_and_deletes(room):
+    post(room.mette, room, body="Første udkast")
+    note = db.session.scalar(select(Note))
+    etag = _poll(room.jonas, room).headers["ETag"].strip('"')
+    room.mette.post(f"/noter/{note.id}/rediger",
+                    data={"body": "Rettet", "tasks": _task_ids(room.event, 1), "version": 1})
+    after_edit = _poll(room.jonas, room, etag)
+    assert after_edit.status_code == 200 and "Rettet" in text_of(after_edit)
+    etag = after_edit.headers["ETag"].strip('"')
+    room.mette.post(f"/noter/{note.id}/slet")
+    after_delete = _poll(room.jonas, room, etag)
+    assert after_delete.status_code == 200 and "Rettet" not in text_of(after_delete)
+
+
+def test_poll_as_full_page_without_htmx(room):
+    post(room.mette, room, body="Synlig uden htmx")
+    page = _poll(room.jonas, room, htmx=False)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<html lang="da">' in html
+    assert "Udvalgets noter: Frokost og kommunale drøftelser" in text_of(page)
+    assert "Synlig uden htmx" in text_of(page)
+    assert "HX-Request" in page.headers["Vary"]
+
+
+def test_etag_differs_per_viewer(room):
+    """Own notes carry edit links, so one person's cached list must not serve another."""
+    post(room.mette, room, body="Mettes note")
+    mette_etag = _poll(room.mette, room).headers["ETag"]
+    jonas = _poll(room.jonas, room)
+    assert jonas.headers["ETag"] != mette_etag
+    assert "Rediger" not in text_of(jonas)
+    assert "Rediger" in text_of(_poll(room.mette, room))
+
+
+# ---------------------------------------------------------------- editing
+
+
+def test_edit_own_note_keeps_revisions(room):
+    post(room.mette, room, body="Første tekst", tasks=(1,))
+    note = db.session.scalar(select(Note))
+    form = room.mette.get(f"/noter/{note.id}/rediger")
+    assert form.status_code == 200 and "Første tekst" in form.get_data(as_text=True)
+    assert 'name="version"' in form.get_data(as_text=True)
+
+    response = room.mette.post(f"/noter/{note.id}/rediger", data={
+        "body": "Anden tekst", "tasks": _task_ids(room.event, 2, 4), "version": 1})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{room.url}#note-{note.id}")
+    db.session.expire_all()
+    assert note.body == "Anden tekst" and note.version == 2
+    assert [t.number for t in note.tasks] == [2, 4]
+    assert [(r.version, r.body) for r in note.revisions] == [(1, "Første tekst"),
+                                                             (2, "Anden tekst")]
+    assert "redigeret" in text_of(room.jonas.get(room.url))
+
+
+def test_saving_unchanged_note_makes_no_revision(room):
+    post(room.mette, room, body="Uændret", tasks=(1,))
+    note = db.session.scalar(select(Note))
+    room.mette.post(f"/noter/{note.id}/rediger", data={
+        "body": "Uændret", "tasks": _task_ids(room.event, 1), "version": 1})
+    db.session.expire_all()
+    assert note.version == 1 and len(note.revisions) == 1
+
+
+def test_edit_with_bad_input_keeps_text(room):
+    post(room.mette, room, body="Før")
+    note = db.session.scalar(select(Note))
+    response = room.mette.post(f"/noter/{note.id}/rediger",
+                               data={"body": "Efter", "tasks": [], "version": 1})
+    assert response.status_code == 422
+    assert "Vælg mindst én" in text_of(response) and ">Efter</textarea>" in response.get_data(
+        as_text=True)
+    db.session.expire_all()
+    assert note.body == "Før"
+
+
+def test_cannot_edit_someone_elses_note(room):
+    post(room.mette, room, body="Mettes ord")
+    note = db.session.scalar(select(Note))
+    assert room.jonas.get(f"/noter/{note.id}/rediger").status_code == 403
+    response = room.jonas.post(f"/noter/{note.id}/rediger", data={
+        "body": "Jonas' ord", "tasks": _task_ids(room.event, 1), "version": 1})
+    assert response.status_code == 403
+    assert "Du har ikke adgang til denne side." in text_of(response)
+    assert room.jonas.post(f"/noter/{note.id}/slet").status_code == 403
+    db.session.expire_all()
+    assert note.body == "Mettes ord" and note.deleted_at is None
+
+
+def test_stale_version_shows_both_and_overwrites_nothing(room, make_client):
+    post(room.mette, room, body="Original")
+    note = db.session.scalar(select(Note))
+    # Mette edits in a second tab first ...
+    room.mette.post(f"/noter/{note.id}/rediger", data={
+        "body": "Fra fane 1", "tasks": _task_ids(room.event, 1), "version": 1})
+    # ... then saves the first tab, which still had version 1.
+    response = room.mette.post(f"/noter/{note.id}/rediger", data={
+        "body": "Fra fane 2", "tasks": _task_ids(room.event, 1), "version": 1})
+    assert response.status_code == 409
+    text = text_of(response)
+    assert "Noten er blevet ændret af Mette, mens du redigerede." in text
+    assert "Den gemte version Fra fane 1" in text
+    assert "Din version (ikke gemt) Fra fane 2" in text
+    html = response.get_data(as_text=True)
+    assert re.search(r'name="version"[^>]*value="2"|value="2"[^>]*name="version"', html)
+    db.session.expire_all()
+    assert note.body == "Fra fane 1" and note.version == 2
+
+    # Saving again from the conflict page (now on version 2) is a deliberate overwrite.
+    again = room.mette.post(f"/noter/{note.id}/rediger", data={
+        "body": "Fra fane 2", "tasks": _task_ids(room.event, 1), "version": 2})
+    assert again.status_code == 302
+    db.session.expire_all()
+    assert note.body == "Fra fane 2" and note.version == 3
+
+
+# ---------------------------------------------------------------- deleting
+
+
+def test_delete_own_note_after_confirmation(room):
+    post(room.mette, room, body="Skal væk")
+    note = db.session.scalar(select(Note))
+    confirm = room.mette.get(f"/noter/{note.id}/slet")
+    assert confirm.status_code == 200
+    assert "Slet denne note?" in text_of(confirm) and "Skal væk" in text_of(confirm)
+    db.session.expire_all()
+    assert note.deleted_at is None  # looking changes nothing
+
+    response = room.mette.post(f"/noter/{note.id}/slet")
+    assert response.status_code == 302 and response.headers["Location"].endswith(room.url)
+    db.session.expire_all()
+    assert note.deleted_at is not None and _count_notes() == 1  # soft: the row stays
+    page = text_of(room.mette.get(room.url))
+    assert "Noten er slettet." in page and "Skal væk" not in page
+    assert room.mette.get(f"/noter/{note.id}/rediger").status_code == 404
+    assert room.mette.post(f"/noter/{note.id}/slet").status_code == 404
