@@ -12,3 +12,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (main, auth, committees, notes, legal):
         app.register_blueprint(module.bp)
     app.register_blueprint(review.bp)
+    from delib.blueprints import api, dashboard
+
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(api.bp)

@@ -1,0 +1,164 @@
+"""KL's overview across the municipalities: participation, tasks × contexts, drill-down, exports.
+
+Only KL analysts and KL admins get in; they see submitted contributions (latest versions) and
+never a draft. Every number comes from services/aggregation.py.
+"""
+
+from flask import Blueprint, Response, abort, request
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from delib.access import KL_ROLES, staff_required
+from delib.extensions import db
+from delib.models import Event, Task
+from delib.services import aggregation, audit, exports, search, themes
+from delib.services.municipalities import SIZE_LABELS, size_group
+from delib.services.programme import current_event
+from delib.web import render
+
+bp = Blueprint("dashboard", __name__, url_prefix="/kl")
+kl_required = staff_required(*KL_ROLES)
+MAX_QUERY = 200
+
+
+@bp.context_processor
+def _kl_context():
+    return {"size_labels": {key: str(label) for key, label in SIZE_LABELS.items()},
+            "size_group_of": size_group, "status_labels": exports.STATUS_LABELS}
+
+
+@bp.app_template_filter("thousands")
+def _thousands(value) -> str:
+    """A whole number the Danish way: 20.000."""
+    return format_decimal(value or 0, format="#,##0")
+
+
+def _event() -> Event:
+    """The event asked for with ?event=<slug>, else the current one; 404 if there is none."""
+    slug = request.args.get("event") or request.form.get("event")
+    event = (db.session.scalar(select(Event).where(Event.slug == slug)) if slug
+             else current_event())
+    if event is None:
+        abort(404)
+    return event
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+def _choices(event: Event) -> dict:
+    """Everything the filter form offers."""
+    return {
+        "regions": aggregation.regions(), "sizes": aggregation.size_groups(),
+        "municipalities": aggregation.participation_by_municipality(event),
+    }
+
+
+@bp.get("/")
+@kl_required
+def index():
+    """The overview: who took part, and tasks and messages against talks, meetings and breaks."""
+    event = _event()
+    matrices = [
+        (_("Opgaver og politiske oplæg"), aggregation.matrix(event, "task", "talk")),
+        (_("Opgaver og temamøder"), aggregation.matrix(event, "task", "theme_meeting")),
+        (_("Opgaver og pauser med kommunale drøftelser"),
+         aggregation.matrix(event, "task", "slot")),
+        (_("Budskaber til Christiansborg og pauser"), aggregation.matrix(event, "message", "slot")),
+    ]
+    return render("dashboard/index.html", event=event,
+                  participation=aggregation.participation(event), matrices=matrices)
+
+
+@bp.get("/kommuner")
+@kl_required
+def municipalities():
+    """Every municipality: committee, notes, submitted; filterable by region and size group."""
+    event = _event()
+    f = aggregation.parse_filters(event, request.args)
+    rows = aggregation.participation_by_municipality(event, f)
+    return render("dashboard/municipalities.html", event=event, rows=rows, filters=f,
+                  regions=aggregation.regions(), sizes=aggregation.size_groups())
+
+
+@bp.get("/noter")
+@kl_required
+def notes():
+    """Drill-down: the submitted notes under the filters, searched in Danish, matches marked."""
+    event = _event()
+    f = aggregation.parse_filters(event, request.args)
+    query = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    if search.ensure_index():
+        db.session.commit()  # keep the repaired index
+    prepared = search.prepare(query)
+    page = aggregation.notes_page(event, f, prepared, page=_page())
+    summaries = aggregation.summaries(event, f) if (f.task_id or f.message_id) else []
+    return render("dashboard/notes.html", "dashboard/_results.html", event=event, filters=f,
+                  query=query, search=prepared, results=page, summaries=summaries,
+                  labels=aggregation.context_labels(event),
+                  described=aggregation.describe(event, f), **_choices(event))
+
+
+@bp.get("/opgaver/<int:task_id>")
+@kl_required
+def task(task_id: int):
+    """One task: its recurring themes, the chairs' summaries and the follow-up actions."""
+    event = _event()
+    task = db.session.get(Task, task_id)
+    if task is None or task.event_id != event.id:
+        abort(404)
+    args = request.args.to_dict()
+    args["task"] = str(task.id)
+    f = aggregation.parse_filters(event, args)
+    return render("dashboard/task.html", event=event, task=task, filters=f,
+                  themes=themes.themes_for(event, f), summaries=aggregation.summaries(event, f),
+                  actions=aggregation.actions(event, f),
+                  described=aggregation.describe(event, f), **_choices(event))
+
+
+@bp.get("/eksport")
+@kl_required
+def export_form():
+    """Choose what to export (the current filters are carried along)."""
+    event = _event()
+    f = aggregation.parse_filters(event, request.args)
+    return render("dashboard/export.html", event=event, filters=f,
+                  query=(request.args.get("q") or "")[:MAX_QUERY],
+                  described=aggregation.describe(event, f))
+
+
+@bp.post("/eksport")
+@kl_required
+def export():
+    """Download notes, summaries and actions as CSV or Excel, optionally anonymised; audited."""
+    event = _event()
+    f = aggregation.parse_filters(event, request.form)
+    fmt, kind = request.form.get("format", ""), request.form.get("kind", "")
+    anonymise = request.form.get("anonymise") in ("1", "on")
+    if fmt not in exports.FORMATS or kind not in (*exports.KINDS, "all") or (
+            fmt == "csv" and kind == "all") or f.errors:
+        return render("dashboard/export.html", status=400, event=event, filters=f,
+                      query=request.form.get("q", "")[:MAX_QUERY],
+                      described=aggregation.describe(event, f),
+                      error=(f.errors[0] if f.errors else
+                             _("Vælg et format og hvad der skal eksporteres. "
+                               "CSV indeholder én slags ad gangen.")))
+    prepared = search.prepare(request.form.get("q", "")[:MAX_QUERY])
+    sheets = exports.sheets(event, f, exports.KINDS if kind == "all" else (kind,),
+                            search=prepared, anonymise=anonymise)
+    if fmt == "csv":
+        data, mimetype = exports.to_csv(sheets[0]), "text/csv; charset=utf-8"
+    else:
+        data = exports.to_xlsx(sheets, title=event.title)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    audit.record(current_user, f"export.{fmt}", target=kind, event=event.slug,
+                 anonymised=anonymise, filters=f.as_args(), query=prepared.query,
+                 rows=sum(len(s.rows) for s in sheets))
+    db.session.commit()
+    name = exports.filename(event, kind, fmt, anonymise)
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

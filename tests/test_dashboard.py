@@ -1,0 +1,221 @@
+"""KL's overview pages: who gets in, what they see (submitted only, latest only), drill-down."""
+
+import pytest
+from sqlalchemy import select
+
+from delib.extensions import db
+from delib.models import Municipality, Note
+from delib.services.demo import NoteSpec, make_submission
+from tests.conftest import HX, text_of
+
+
+@pytest.fixture
+def kl_client(make_user, make_client):
+    """A browser signed in as a KL analyst."""
+    make_user(role="kl_analyst", email="analytiker@kl.dk", municipality=None)
+    client, actions = make_client()
+    actions.login("analytiker@kl.dk")
+    return client
+
+
+@pytest.fixture
+def contributions(event, make_committee):
+    """Aarhus submitted twice (only v2 counts), Læsø once, Odense has only a draft note."""
+    t1, t2 = event.tasks[0], event.tasks[1]
+    talk = event.talks[0]
+    slot_talk = next(s for s in event.slots if s.focus == "talk")
+    aarhus = make_committee(municipality="Aarhus")
+    make_submission(aarhus, [NoteSpec("Gammel version om fritidsklubber", tasks=[t1])])
+    make_submission(aarhus, [
+        NoteSpec("Vi skal mindske fraværet i udskolingen", tasks=[t1], talk_id=talk.id,
+                 slot_id=slot_talk.id, key_point=True),
+        NoteSpec("Fælles ledelsesforum for skoler og dagtilbud", tasks=[t2],
+                 messages=[event.messages[0]]),
+    ], summaries=[(t1, None, "Aarhus vil genbesøge politikken")])
+    laeso = make_committee(municipality="Læsø")
+    make_submission(laeso, [NoteSpec("Skolefravær er vores største udfordring", tasks=[t1])])
+    odense = make_committee(municipality="Odense")
+    db.session.add(Note(committee=odense, client_key="k1", author_name="Ole",
+                        body="KLADDE: hemmeligt udkast fra Odense"))
+    db.session.commit()
+    return {"aarhus": aarhus, "laeso": laeso, "odense": odense}
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/kl/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["chair", "municipal_admin"])
+def test_municipal_staff_get_403(role, make_user, make_client):
+    make_user(role=role, email="x@aarhus.dk")
+    client, actions = make_client()
+    actions.login("x@aarhus.dk")
+    for path in ("/kl/", "/kl/noter", "/kl/kommuner", "/kl/eksport"):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert "adgang" in text_of(response)
+
+
+def test_participant_gets_403(make_committee, make_client):
+    committee = make_committee()
+    client, actions = make_client()
+    actions.join(committee, "Deltager")
+    assert client.get("/kl/").status_code == 403
+
+
+def test_kl_admin_gets_in_and_sees_nav_link(make_user, make_client):
+    make_user(role="kl_admin", email="admin@kl.dk", municipality=None)
+    client, actions = make_client()
+    actions.login("admin@kl.dk")
+    response = client.get("/kl/")
+    assert response.status_code == 200
+    assert "KL-overblik" in text_of(response)
+
+
+def test_overview_counts_submitted_latest_only(kl_client, contributions):
+    page = text_of(kl_client.get("/kl/"))
+    # 3 committees, 1 with a draft note (Odense), 2 submitted, 3 submitted notes (v2 + Læsø).
+    assert "Kommuner med et udvalg 3 af 98" in page
+    assert "Kommuner der har indsendt 2 af 98" in page
+    assert "Indsendte noter 3" in page
+    assert "Region Midtjylland" in page and "Ø-kommuner" in page
+
+
+def test_overview_has_matrices_with_numbers_and_bars(kl_client, contributions, event):
+    response = kl_client.get("/kl/")
+    html = response.get_data(as_text=True)
+    assert "Opgaver og politiske oplæg" in html
+    assert 'class="bar w-100"' in html  # the fullest cell
+    assert "style=" not in html  # CSP: no inline styles
+    page = text_of(response)
+    assert "Oplæg 1" in page and "Temamøde 5" in page and "Budskab 1" in page
+
+
+def test_drafts_never_reach_kl(kl_client, contributions):
+    for path in ("/kl/", "/kl/noter", "/kl/noter?q=hemmeligt", "/kl/kommuner"):
+        assert "hemmeligt udkast" not in kl_client.get(path).get_data(as_text=True)
+    assert "Gammel version" not in kl_client.get("/kl/noter").get_data(as_text=True)
+
+
+def test_municipalities_page_shows_each_state(kl_client, contributions):
+    page = text_of(kl_client.get("/kl/kommuner"))
+    assert "98 kommuner" in page
+    # committee, notes written, not submitted
+    assert "Odense Region Syddanmark Ukendt indbyggertal Ja Ja Nej 0" in page
+    assert "Læsø Region Nordjylland Ø-kommuner Ja Nej Ja" in page
+    page = text_of(kl_client.get("/kl/kommuner?size=island"))
+    assert "4 kommuner" in page and "Læsø" in page and "Aarhus" not in page
+
+
+def test_drill_down_filters(kl_client, contributions, event):
+    t1 = event.tasks[0]
+    page = text_of(kl_client.get(f"/kl/noter?task={t1.id}"))
+    assert "2 noter" in page
+    assert "fraværet i udskolingen" in page and "Skolefravær er vores" in page
+    assert "Aarhus vil genbesøge politikken" in page  # the summary for the task
+    nordjylland = db.session.scalar(select(Municipality).where(Municipality.name == "Læsø"))
+    page = text_of(kl_client.get(f"/kl/noter?region={nordjylland.region_code}"))
+    assert "1 noter" in page and "Læsø" in page and "udskolingen" not in page
+    page = text_of(kl_client.get(f"/kl/noter?talk={event.talks[0].id}"))
+    assert "1 noter" in page and "udskolingen" in page
+    page = text_of(kl_client.get("/kl/noter?key_points=1"))
+    assert "1 noter" in page
+    page = text_of(kl_client.get("/kl/noter?size=over_50000"))
+    assert "0 noter" in page  # population unknown until imported
+
+
+def test_bad_filter_gives_danish_message(kl_client, contributions):
+    response = kl_client.get("/kl/noter?task=99999&region=abc")
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Den valgte opgave findes ikke." in page
+    assert "Den valgte region findes ikke." in page
+
+
+def test_search_finds_inflections_and_compounds(kl_client, contributions):
+    page = text_of(kl_client.get("/kl/noter?q=skolefravær"))
+    assert "2 noter" in page
+    html = kl_client.get("/kl/noter?q=skolefravær").get_data(as_text=True)
+    assert "<mark>fraværet</mark>" in html and "<mark>Skolefravær</mark>" in html
+
+
+def test_search_partial_for_htmx(kl_client, contributions):
+    response = kl_client.get("/kl/noter?q=ledelsesforum", headers=HX)
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and "<mark>ledelsesforum</mark>" in html
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_xss_in_note_stays_escaped(kl_client, event, make_committee):
+    committee = make_committee(municipality="Vejle")
+    make_submission(committee, [NoteSpec(
+        '<script>alert(1)</script> <div hx-get="/x" hx-trigger="load">fravær</div>',
+        tasks=[event.tasks[0]])])
+    db.session.commit()
+    html = kl_client.get("/kl/noter?q=fravær").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert '<div hx-get="/x"' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<mark>fravær</mark>" in html
+
+
+def test_task_page_shows_themes_summaries_and_actions(kl_client, event, make_committee):
+    t1 = event.tasks[0]
+    for name in ("Aarhus", "Odense", "Vejle"):
+        committee = make_committee(municipality=name)
+        make_submission(committee, [
+            NoteSpec("Skolefraværet skal ned gennem tidlig opsporing af fravær", tasks=[t1]),
+            NoteSpec("Forældresamarbejde om fravær og trivsel i udskolingen", tasks=[t1]),
+        ], summaries=[(t1, None, f"{name}: vi prioriterer fraværet")],
+            actions=[(t1, "Fraværsplan for alle skoler", "Skolechefen", "planned")])
+    db.session.commit()
+    page = text_of(kl_client.get(f"/kl/opgaver/{t1.id}"))
+    assert "Tilbagevendende temaer" in page
+    assert "fravær" in page.lower()
+    assert "Odense: vi prioriterer fraværet" in page
+    assert "Fraværsplan for alle skoler" in page and "Planlagt" in page
+
+
+def test_task_of_other_event_is_404(kl_client):
+    assert kl_client.get("/kl/opgaver/99999").status_code == 404
+
+
+def test_demo_data_is_marked(kl_client, runner, event):
+    result = runner.invoke(args=["seed-national-demo", "--notes", "300"])
+    assert result.exit_code == 0, result.output
+    assert "DEMO" in result.output
+    page = text_of(kl_client.get("/kl/"))
+    assert "DEMO" in page and "genererede demodata" in page
+    assert "DEMO" in text_of(kl_client.get("/kl/kommuner"))
+
+
+def test_overview_query_count_is_bounded(kl_client, app, runner, event):
+    from sqlalchemy import event as sa_event
+
+    runner.invoke(args=["seed-national-demo", "--notes", "400"])
+    counts = []
+
+    def count(*args, **kwargs):
+        counts.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        kl_client.get("/kl/")
+        first = len(counts)
+        counts.clear()
+        runner.invoke(args=["seed-national-demo", "--notes", "1200", "--seed", "7"])
+        counts.clear()
+        kl_client.get("/kl/")
+        second = len(counts)
+        counts.clear()
+        kl_client.get("/kl/noter")
+        drill = len(counts)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    assert first == second  # independent of the number of notes
+    assert first < 40
+    assert drill < 25
