@@ -248,6 +248,25 @@ def test_unmerge_restores_all_originals_and_hides_the_merged_note(scene, chair_c
     assert merged.hidden_reason == "Sammenlægningen er fortrudt."
 
 
+def test_only_a_merged_note_can_be_unmerged(scene, chair_client):
+    note = scene.notes["school"]
+    response = chair_client.get(url(scene, f"/noter/{note.id}/opdel"), follow_redirects=True)
+    assert "ikke lavet ved at lægge noter sammen" in text_of(response)
+    with pytest.raises(DomainError):
+        service.unmerge_note(scene.committee, note, scene.chair)
+
+
+def test_committee_page_links_chairs_to_review_and_everyone_to_actions(scene, chair_client,
+                                                                        make_client):
+    page = text_of(chair_client.get(f"/udvalg/{scene.committee.id}"))
+    assert "Gennemgå noterne og indsend bidraget til KL" in page
+    assert "Opfølgende handlinger" in page
+    participant, participant_auth = make_client()
+    participant_auth.join(scene.committee, name="Eva")
+    page = text_of(participant.get(f"/udvalg/{scene.committee.id}"))
+    assert "Gennemgå noterne" not in page and "Opfølgende handlinger" in page
+
+
 def test_merge_needs_two_active_notes(scene, chair_client):
     a = scene.notes["policy"]
     response = chair_client.post(url(scene, "/saml"), data={"notes": [str(a.id)], "body": ""})

@@ -264,6 +264,9 @@ def unmerge(committee_id: int, note_id: int):
     """Undo a merge after a confirmation step: the originals return, the merged note is hidden."""
     committee = _chair(committee_id)
     note = _load_note(committee, note_id)
+    if not note.merged_from:
+        flash(_("Noten er ikke lavet ved at lægge noter sammen."), "error")
+        return _back(committee)
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
         try:

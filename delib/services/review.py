@@ -80,6 +80,8 @@ def _note_options():
     return (
         selectinload(Note.tasks), selectinload(Note.messages), selectinload(Note.slot),
         selectinload(Note.talk), selectinload(Note.theme_meeting),
+        # The review screen shows edit counts and merge origins: load them with the notes.
+        selectinload(Note.revisions), selectinload(Note.merged_from),
     )
 
 
