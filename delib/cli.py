@@ -36,6 +36,9 @@ def register_cli(app: Flask) -> None:
 
     for command in KL_COMMANDS:
         app.cli.add_command(command)
+    from delib import cli_data
+
+    cli_data.register(app)
 
 
 def _fail(message: str):
