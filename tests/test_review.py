@@ -610,3 +610,38 @@ def test_review_never_destroys_notes_or_revisions(scene, chair_client):
     assert db.session.scalar(select(func.count(SubmissionSummary.id))) == 0
     assert db.session.scalar(select(func.count(SubmissionAction.id))) == 0
     assert db.session.scalar(select(func.count(Summary.id))) == 0
+
+
+def _queries(client, path):
+    from sqlalchemy import event as sa_event
+
+    seen = []
+
+    def count(*_args, **_kwargs):
+        seen.append(1)
+
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(path)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(seen)
+
+
+def test_review_pages_do_not_query_per_note(scene, chair_client):
+    """The number of SQL queries stays flat as notes are added (no query per row)."""
+    service.submit(scene.committee, scene.chair, True, True)
+    service.reopen(scene.committee, scene.chair)
+    db.session.commit()
+    paths = ["", "/godkend", "/rapport?udkast=1", "/versioner/1", "/versioner"]
+    before = [_queries(chair_client, url(scene, p)) for p in paths]
+    slots = scene.committee.event.slots
+    for i in range(24):
+        post(scene.committee, slots[i % 3], scene.participant, f"Note nummer {i}", [1 + i % 4],
+             [1 + i % 3])
+    service.submit(scene.committee, scene.chair, True, True)
+    db.session.commit()
+    paths[3] = "/versioner/2"
+    after = [_queries(chair_client, url(scene, p)) for p in paths]
+    assert all(a - b <= 3 for a, b in zip(after, before, strict=True)), (before, after)

@@ -485,6 +485,7 @@ def versions(committee_id: int):
     committee = _chair(committee_id)
     return render("review/versions.html", committee=committee,
                   submissions=service.list_submissions(committee),
+                  counts=service.submission_counts(committee),
                   locked=service.is_locked(committee))
 
 

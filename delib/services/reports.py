@@ -14,8 +14,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from delib.models import Committee, Submission, utcnow
+from delib.extensions import db
+from delib.models import Committee, Submission, SubmissionNote, utcnow
 from delib.services import review
 
 # Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
@@ -123,7 +126,10 @@ def build_report(committee: Committee, submission: Submission | None = None) -> 
         status_line = _("Udkast – ikke godkendt eller indsendt. Udskrevet %(when)s.",
                         when=format_datetime(utcnow(), "d. MMMM yyyy 'kl.' HH.mm"))
     else:
-        rows = submission.notes
+        rows = db.session.scalars(
+            select(SubmissionNote).where(SubmissionNote.submission_id == submission.id)
+            .options(selectinload(SubmissionNote.tasks), selectinload(SubmissionNote.messages))
+            .order_by(SubmissionNote.written_at, SubmissionNote.id))
         notes = [report_note(n, n.author_name) for n in rows]
         summaries = {(s.task_id, s.message_id): s.body for s in submission.summaries}
         task_numbers = {t.id: t.number for t in event.tasks}

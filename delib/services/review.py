@@ -598,6 +598,22 @@ def list_submissions(committee: Committee) -> list[Submission]:
         .order_by(Submission.version.desc())))
 
 
+def submission_counts(committee: Committee) -> dict[int, dict[str, int]]:
+    """Per submitted version: how many notes, summaries and actions it holds (three queries)."""
+    counts: dict[int, dict[str, int]] = {}
+    for name, model in (("notes", SubmissionNote), ("summaries", SubmissionSummary),
+                        ("actions", SubmissionAction)):
+        rows = db.session.execute(
+            select(model.submission_id, func.count(model.id))
+            .join(Submission, Submission.id == model.submission_id)
+            .where(Submission.committee_id == committee.id)
+            .group_by(model.submission_id))
+        for submission_id, count in rows:
+            counts.setdefault(submission_id, {"notes": 0, "summaries": 0, "actions": 0})
+            counts[submission_id][name] = count
+    return counts
+
+
 def get_submission(committee: Committee, version: int) -> Submission | None:
     """One submitted version of the committee's contribution."""
     return db.session.scalar(select(Submission).where(
