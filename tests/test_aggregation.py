@@ -1,0 +1,131 @@
+"""Cross-municipality counts for KL: latest submissions only, drafts never, filters, size groups."""
+
+import pytest
+from sqlalchemy import select
+
+from delib.extensions import db
+from delib.models import Municipality, Note
+from delib.services import aggregation
+from delib.services.demo import NoteSpec, make_submission, seed_national_demo
+from delib.services.municipalities import import_population, size_group
+
+
+def municipality(name):
+    return db.session.scalar(select(Municipality).where(Municipality.name == name))
+
+
+@pytest.fixture
+def data(event, make_committee):
+    t1, t2 = event.tasks[0], event.tasks[1]
+    talk1, talk2 = event.talks[0], event.talks[1]
+    theme5 = event.theme_meetings[4]
+    aarhus = make_committee(municipality="Aarhus")
+    make_submission(aarhus, [NoteSpec("v1 a", tasks=[t1], talk_id=talk1.id),
+                             NoteSpec("v1 b", tasks=[t1], talk_id=talk1.id)])
+    make_submission(aarhus, [NoteSpec("v2", tasks=[t1, t2], talk_id=talk1.id,
+                                      messages=[event.messages[2]])],
+                    summaries=[(t1, None, "Aarhus opsummering")],
+                    actions=[(t1, "Handling Aarhus", "Chef", "done")])
+    odense = make_committee(municipality="Odense")
+    make_submission(odense, [NoteSpec("o1", tasks=[t1], talk_id=talk2.id),
+                             NoteSpec("o2", tasks=[t1], theme_meeting_id=theme5.id),
+                             NoteSpec("o3", tasks=[t2])])
+    vejle = make_committee(municipality="Vejle")
+    db.session.add(Note(committee=vejle, client_key="d", author_name="A", body="kladde"))
+    make_committee(municipality="Samsø")
+    db.session.commit()
+    return locals()
+
+
+def test_participation_totals(event, data):
+    p = aggregation.participation(event)
+    assert (p.total.municipalities, p.total.with_committee, p.total.with_notes,
+            p.total.submitted, p.total.notes) == (98, 4, 1, 2, 4)
+    regions = {r.label: r for r in p.by_region}
+    assert len(regions) == 5
+    assert regions["Region Syddanmark"].submitted == 1  # Odense; Vejle only drafted
+    assert regions["Region Syddanmark"].with_notes == 1
+    assert regions["Region Midtjylland"].with_committee == 2  # Aarhus, Samsø
+    sizes = {r.key: r for r in p.by_size}
+    assert sizes["island"].municipalities == 4 and sizes["island"].with_committee == 1
+
+
+def test_size_groups_follow_population(event, data):
+    import_population("code,population\n751,361000\n461,205000\n630,117000\n741,3700\n")
+    db.session.commit()
+    sizes = {r.key: r for r in aggregation.participation(event).by_size}
+    assert sizes["over_50000"].submitted == 2
+    assert sizes["island"].municipalities == 4  # Samsø stays an island whatever its size
+    assert size_group(municipality("Samsø")) == "island"
+    f = aggregation.parse_filters(event, {"size": "over_50000"})
+    assert aggregation.matrix(event, "task", "talk", f).total.notes == 4
+
+
+def test_matrix_counts_municipalities_and_notes(event, data):
+    t1, t2 = event.tasks[0].id, event.tasks[1].id
+    talk1, talk2 = event.talks[0].id, event.talks[1].id
+    m = aggregation.matrix(event, "task", "talk")
+    assert m.cell(t1, talk1).notes == 1 and m.cell(t1, talk1).municipalities == 1  # v2 only
+    assert m.cell(t1, talk2).notes == 1
+    assert m.cell(t1, None).notes == 1  # Odense's theme-meeting note has no talk
+    assert m.row_totals[t1].notes == 3 and m.row_totals[t1].municipalities == 2
+    assert m.row_totals[t2].notes == 2
+    assert m.total.notes == 4 and m.total.municipalities == 2  # the v2 note counts once
+    assert None in m.columns
+    assert m.width(1) == 100
+
+
+def test_matrix_messages_and_theme_meetings(event, data):
+    m = aggregation.matrix(event, "message", "slot")
+    assert m.total.notes == 1 and m.row_totals[event.messages[2].id].municipalities == 1
+    m = aggregation.matrix(event, "task", "theme_meeting")
+    assert m.cell(event.tasks[0].id, event.theme_meetings[4].id).notes == 1
+
+
+def test_matrix_rejects_unknown_kinds(event):
+    with pytest.raises(ValueError):
+        aggregation.matrix(event, "task", "bogus")
+
+
+def test_parse_filters_checks_ids_against_the_event(event):
+    f = aggregation.parse_filters(event, {"task": str(event.tasks[0].id), "talk": "999",
+                                          "region": "1084", "size": "huge", "slot": "x"})
+    assert f.task_id == event.tasks[0].id and f.region_code == 1084
+    assert f.talk_id is None and f.size_group is None and f.slot_id is None
+    assert len(f.errors) == 3
+
+
+def test_drill_down_filters_and_pages(event, data):
+    f = aggregation.parse_filters(event, {"municipality": "461"})
+    page = aggregation.notes_page(event, f, per_page=2)
+    assert page.total == 3 and page.pages == 2 and len(page.items) == 2
+    assert aggregation.notes_page(event, f, page=2, per_page=2).items[0][0].body == "o3"
+    f = aggregation.parse_filters(event, {"message": str(event.messages[2].id)})
+    assert [n.body for n, _m in aggregation.notes_page(event, f).items] == ["v2"]
+
+
+def test_summaries_and_actions_latest_only(event, data):
+    f = aggregation.parse_filters(event, {"task": str(event.tasks[0].id)})
+    assert [s.body for s, _m in aggregation.summaries(event, f)] == ["Aarhus opsummering"]
+    assert [a.title for a, _m in aggregation.actions(event, f)] == ["Handling Aarhus"]
+
+
+def test_reopened_contribution_counts_previous_version_until_resubmitted(event, data):
+    # Before a new version is submitted, KL still sees the last submitted one.
+    aarhus = data["aarhus"]
+    p = aggregation.participation(event)
+    assert p.total.submitted == 2
+    make_submission(aarhus, [])
+    db.session.commit()
+    assert aggregation.participation(event).total.notes == 3
+
+
+def test_overview_is_sql_bounded_with_demo_data(event):
+    seed_national_demo(event, notes=600, seed=1)
+    db.session.commit()
+    p = aggregation.participation(event)
+    assert p.total.notes == 600
+    m = aggregation.matrix(event, "task", "slot")
+    assert m.total.notes == 600
+    assert sum(c.notes for c in m.column_totals.values()) == 600  # every note has a break
+    assert p.demo_submissions == p.total.submitted
