@@ -84,10 +84,8 @@ def staff_required(*roles: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            from delib.extensions import login_manager
-
             if not current_user.is_authenticated:
-                return login_manager.unauthorized()
+                return _unauthorized()
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
@@ -102,13 +100,29 @@ def member_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        from delib.extensions import login_manager
-
         if not current_user.is_authenticated:
-            return login_manager.unauthorized()
+            return _unauthorized()
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def _unauthorized():
+    """To the login page; for htmx the whole browser goes there.
+
+    htmx follows a redirect inside the page, so a poll or a post from a removed participant
+    would otherwise swap the login page into the notes list. HX-Redirect sends the browser.
+    """
+    from delib.extensions import login_manager
+    from delib.web import is_partial_request
+
+    response = login_manager.unauthorized()
+    if is_partial_request() and response.status_code in (301, 302, 303, 307, 308):
+        response.headers["HX-Redirect"] = response.headers["Location"]
+        del response.headers["Location"]
+        response.status_code = 200
+        response.set_data(b"")
+    return response
 
 
 chair_required = staff_required(ROLE_CHAIR, ROLE_MUNICIPAL_ADMIN)

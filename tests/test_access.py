@@ -172,3 +172,16 @@ def test_removed_participant_loses_access_to_notes(world, make_client):
     # The note Bo wrote stays with the committee, under his name.
     assert "Bo fra Odense" in chair_client.get(f"/udvalg/{w.b.id}/pauser/{w.slot.id}").get_data(
         as_text=True)
+
+
+def test_htmx_requests_without_session_send_the_browser_to_login(world, client):
+    """htmx follows redirects inside the page: a poll must not swap the login page into the list."""
+    w = world
+    for method, url in [("get", f"/udvalg/{w.b.id}/pauser/{w.slot.id}/noter"),
+                        ("post", f"/udvalg/{w.b.id}/pauser/{w.slot.id}/noter"),
+                        ("get", "/udvalg/nyt")]:
+        response = getattr(client, method)(url, headers=HX)
+        assert response.status_code == 200, url
+        assert "/login" in response.headers["HX-Redirect"]
+        assert "Location" not in response.headers
+        assert response.get_data() == b""
