@@ -336,6 +336,12 @@ def test_key_point_toggle_page_and_partial(scene, chair_client):
     assert "Marker som nøglepunkt" in text_of(partial)
     db.session.expire_all()
     assert note.key_point is False
+    service.submit(scene.committee, scene.chair, False, True)
+    db.session.commit()
+    frozen = chair_client.post(url(scene, f"/noter/{note.id}/noeglepunkt"), data={"value": "1"},
+                               headers=HX)
+    assert frozen.status_code == 422 and frozen.headers["HX-Retarget"] == "#messages"
+    assert "Genåbn det, før du ændrer noget" in text_of(frozen)
 
 
 def test_notes_of_another_committee_are_not_reachable(scene, chair_client, make_committee,

@@ -23,7 +23,7 @@ from delib.services import DomainError, reports
 from delib.services import review as service
 from delib.services.audit import record
 from delib.services.notes import NoteConflict, NoteInput
-from delib.web import is_partial_request, render
+from delib.web import error_response, is_partial_request, render
 
 bp = Blueprint("review", __name__, url_prefix="/udvalg/<int:committee_id>/gennemgang")
 
@@ -165,6 +165,9 @@ def key_point(committee_id: int, note_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
+        if is_partial_request():
+            # Shown in the page's message area; the toggle itself is left as it was.
+            return error_response(422, error.message)
         flash(error.message, "error")
         return _back(committee)
     if is_partial_request():
