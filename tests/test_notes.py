@@ -484,3 +484,63 @@ def test_delete_own_note_after_confirmation(room):
     assert "Noten er slettet." in page and "Skal væk" not in page
     assert room.mette.get(f"/noter/{note.id}/rediger").status_code == 404
     assert room.mette.post(f"/noter/{note.id}/slet").status_code == 404
+
+
+def test_note_card_names_the_theme_meeting(room):
+    meeting = room.event.theme_meetings[3]
+    room.committee.theme_meetings = [meeting]
+    db.session.commit()
+    post(room.mette, room, slot=room.event.slots[2], body="Mellemformer", theme_meeting=meeting.id)
+    text = text_of(room.jonas.get(f"/udvalg/{room.committee.id}/pauser/{room.event.slots[2].id}"))
+    assert "Mellemformer" in text and "Temamøde 4" in text
+
+
+def test_two_day_event_breaks_name_their_day(make_user, make_client):
+    from delib.services import committees as committee_service
+
+    other = import_programme((DATA / "butm2022.toml").read_text("utf-8"))
+    chair = make_user(municipality="Aalborg")
+    committee = committee_service.create_committee(other, chair.municipality, "Udvalget", chair)
+    db.session.commit()
+    c, actions = make_client()
+    actions.join(committee, name="Mette")
+    text = text_of(c.get(f"/udvalg/{committee.id}"))
+    assert "torsdag 27. januar 13.00–13.45 · Drøftelse på dag 1" in text
+    assert "fredag 28. januar 12.00–12.30 · Drøftelse af temamøderne" in text
+
+
+class TestWithCsrf:
+    """CSRF on, as in production: a post without the token is refused, and nothing is lost."""
+
+    @pytest.fixture
+    def app_config(self):
+        return {"WTF_CSRF_ENABLED": True}
+
+    def test_note_post_needs_the_token(self, client, make_committee, event):
+        committee = make_committee()
+        join_page = client.get("/deltag")
+        token = re.search(r'value="([^"]+)"', join_page.get_data(as_text=True)[
+            join_page.get_data(as_text=True).index('name="csrf_token"'):]).group(1)
+        refused_join = client.post("/deltag", data={"code": committee.join_code,
+                                                    "display_name": "Mette"})
+        assert refused_join.status_code == 400
+        assert "Din session er udløbet" in text_of(refused_join)
+        joined = client.post("/deltag", data={"code": committee.join_code,
+                                              "display_name": "Mette", "csrf_token": token})
+        assert joined.status_code == 302
+
+        slot = event.slots[0]
+        screen = client.get(f"/udvalg/{committee.id}/pauser/{slot.id}").get_data(as_text=True)
+        header_token = re.search(r'"X-CSRFToken": "([^"]+)"', screen).group(1)
+        url = f"/udvalg/{committee.id}/pauser/{slot.id}/noter"
+        data = {"body": "Vigtig pointe", "tasks": [event.tasks[0].id],
+                "client_key": uuid.uuid4().hex}
+        refused = client.post(url, data=data, headers=HX)
+        assert refused.status_code == 400
+        assert refused.headers["HX-Retarget"] == "#messages"  # the form and its text stay
+        assert "Det du skrev er bevaret" in text_of(refused)
+        assert _count_notes() == 0
+
+        accepted = client.post(url, data=data, headers={**HX, "X-CSRFToken": header_token})
+        assert accepted.status_code == 201
+        assert _count_notes() == 1

@@ -201,7 +201,8 @@ def list_notes(committee: Committee, slot: DiscussionSlot | None = None) -> list
     query = (
         select(Note)
         .where(Note.committee_id == committee.id, Note.deleted_at.is_(None))
-        .options(selectinload(Note.tasks), selectinload(Note.messages))
+        .options(selectinload(Note.tasks), selectinload(Note.messages),
+                 selectinload(Note.theme_meeting))
         .order_by(Note.created_at.desc(), Note.id.desc())
     )
     if slot is not None:
