@@ -54,6 +54,11 @@ test: install
 test-pg: install
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n auto -q
 
+# The break spike on this machine: real gunicorn, 98 committees x 15 participants, targets.
+# BENCH_ARGS="--quick" for a short smoke run; "--profile" records py-spy profiles.
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check delib tests bench
 	$(BIN)/bandit -q -c pyproject.toml -r delib

@@ -14,12 +14,15 @@ import subprocess
 import sys
 import time
 from http.client import HTTPConnection
+from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
 
 from delib.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 #: A WSGI wrapper that names the worker process in every response, for this test only.
 PID_APP = '''
@@ -91,7 +94,8 @@ def server(app, tmp_path, make_committee, event):
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "DELIB_SECRET_KEY": "workers-test-secret",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), str(ROOT),
+                                                    os.environ.get("PYTHONPATH")])),
     }
     log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(

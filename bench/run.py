@@ -1,0 +1,804 @@
+"""The break spike, measured: `make bench` (or `python bench/run.py --help`).
+
+1. Generates a fresh SQLite database in a temporary directory with the 2021 programme, the 98
+   municipalities, N committees x M participants (signed in with real session cookies and CSRF
+   tokens, as the app issues them) and a KL analyst.
+2. Starts the real server (gunicorn with deploy/gunicorn.conf.py, production settings) and, the
+   same way, a bare Flask "hello" (bench/hello.py) as the yardstick.
+3. Saturation: each endpoint in turn with a fixed number of concurrent clients; its throughput is
+   printed as a ratio to hello's, so results compare across machines.
+4. The break: every participant polls the committee's notes every 5 s with If-None-Match and
+   posts a note every ~30 s; a KL analyst loads the overview. Latency p50/p95/p99 and errors.
+5. The KL overview with 20,000 notes, and the break screen's page weight (HTML + CSS + JS).
+
+Everything runs on 127.0.0.1 with bounded counts and durations, and stops by itself. Results are
+printed with pass/miss against the targets and written to bench/results/<timestamp>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib.util
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+USER_AGENT = "delib-bench/1"
+sys.path.insert(0, str(ROOT))  # the checkout's delib, installed or not
+
+#: The issue's targets on a 2-core machine with SQLite.
+TARGETS = {
+    "break_p95_ms": 200.0,
+    "break_errors": 0,
+    "poll_304_ratio": 0.5,
+    "post_ratio": 0.25,
+    "overview_p95_ms": 300.0,
+    "overview_notes": 20_000,
+    "page_weight_bytes": 100 * 1024,
+}
+
+
+# ------------------------------------------------------------------------------------------------
+# The database: generated with the app's own services, sessions signed with the app's own key.
+
+
+@dataclass
+class Person:
+    cookie: str
+    csrf: str
+    etag: str = ""
+
+
+@dataclass
+class CommitteeFixture:
+    id: int
+    slot_id: int
+    task_ids: list[int]
+    participants: list[Person] = field(default_factory=list)
+
+    @property
+    def list_path(self) -> str:
+        return f"/udvalg/{self.id}/pauser/{self.slot_id}/noter"
+
+    @property
+    def page_path(self) -> str:
+        return f"/udvalg/{self.id}/pauser/{self.slot_id}"
+
+
+@dataclass
+class Fixture:
+    committees: list[CommitteeFixture]
+    analyst: Person
+    cookie_name: str
+
+    @property
+    def people(self) -> list[tuple[CommitteeFixture, Person]]:
+        return [(c, p) for c in self.committees for p in c.participants]
+
+
+def _signed_in(app, account) -> Person:
+    """The session cookie and CSRF token a browser would hold after signing in as `account`."""
+    from flask import session
+    from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
+
+    # A fresh app context: Flask-WTF caches the token in `g`, which would hand every account
+    # the first one's token.
+    with app.app_context(), app.test_request_context(
+        "/", environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": USER_AGENT}
+    ):
+        login_user(account)
+        session.permanent = True
+        csrf = generate_csrf()
+        cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+    return Person(cookie=cookie, csrf=csrf)
+
+
+def build_database(n_committees: int, n_participants: int, notes_each: int) -> Fixture:
+    """Fill the (empty) database named by DATABASE_URL as a summit at the lunch break."""
+    from sqlalchemy import select
+
+    from delib import create_app
+    from delib.auth import hash_password
+    from delib.extensions import db
+    from delib.models import Event, Municipality, User
+    from delib.services import committees as committee_service
+    from delib.services import notes as note_service
+    from delib.services.municipalities import load_municipalities
+    from delib.services.programme import import_programme, read_programme_file
+
+    app = create_app()  # production settings: instance/config.py, DELIB_* and DATABASE_URL
+    with app.app_context():
+        db.create_all()
+        load_municipalities()
+        event = import_programme(read_programme_file(app.config["DEFAULT_PROGRAMME"]))
+        db.session.commit()
+        event = db.session.scalar(select(Event).where(Event.id == event.id))
+        slot = event.slots[0]
+        task_ids = [t.id for t in event.tasks]
+        municipalities = list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
+        password_hash = hash_password(secrets.token_urlsafe(12))  # one hash: argon2 is slow
+        committees: list[CommitteeFixture] = []
+        for i in range(n_committees):
+            municipality = municipalities[i % len(municipalities)]
+            chair = User(email=f"formand{i}@bench.delib.dk", name=f"Formand {i}", role="chair",
+                         municipality=municipality, password_hash=password_hash)
+            db.session.add(chair)
+            db.session.flush()
+            committee = committee_service.create_committee(
+                event, municipality, f"Børne- og Ungeudvalget {i // len(municipalities) + 1}",
+                chair)
+            db.session.flush()
+            people = [committee_service.join(committee.join_code, f"Deltager {j + 1}")
+                      for j in range(n_participants)]
+            db.session.flush()
+            for k in range(notes_each):
+                note_service.post_note(
+                    committee, slot, people[k % len(people)],
+                    note_service.NoteInput(body=_note_text(k), task_ids=task_ids[: 1 + k % 2],
+                                           message_ids=[]),
+                    note_service.new_client_key(), app.config["NOTE_MAX_LENGTH"])
+            db.session.commit()
+            fixture = CommitteeFixture(id=committee.id, slot_id=slot.id, task_ids=task_ids)
+            fixture.participants = [_signed_in(app, p) for p in people]
+            committees.append(fixture)
+        analyst = User(email="analytiker@bench.delib.dk", name="KL Analytiker", role="kl_analyst",
+                       password_hash=password_hash)
+        db.session.add(analyst)
+        db.session.commit()
+        analyst_person = _signed_in(app, analyst)
+        db.session.remove()
+        db.engine.dispose()
+    return Fixture(committees=committees, analyst=analyst_person,
+                   cookie_name=app.config.get("SESSION_COOKIE_NAME", "session"))
+
+
+_PHRASES = (
+    "Vi skal have en fælles retning for dagtilbud og skole, som lederne kan se sig selv i.",
+    "Færre projekter, og dem vi har, skal tænkes sammen på tværs af forvaltningerne.",
+    "Inddrag de unge i beslutningerne om overgangen fra grundskole til ungdomsuddannelse.",
+    "Del viden med nabokommunerne om fravær: hvad virker, og hvad virker ikke?",
+    "Sundhedsplejen og pædagogerne skal tale sammen før barnet starter i dagtilbud.",
+)
+
+
+def _note_text(k: int) -> str:
+    return f"{_PHRASES[k % len(_PHRASES)]} (punkt {k + 1})"
+
+
+def seed_overview_notes(total: int) -> dict:
+    """Bring the database up to `total` notes for the KL overview measurement.
+
+    bench/bench_overview.py (written with the KL overview) may define `seed(app, total) -> dict`
+    to create notes in the shape the overview reads (approved and submitted), and `PATH`, the
+    overview's URL. Without it, plain notes are inserted in bulk and /kl is tried.
+    """
+    from delib import create_app
+    from delib.extensions import db
+
+    app = create_app()
+    module = _overview_module()
+    with app.app_context():
+        if module is not None and hasattr(module, "seed"):
+            info = dict(module.seed(app, total) or {})
+            info["seeded_by"] = "bench/bench_overview.py"
+        else:
+            info = {"seeded_by": "bench/run.py (plain notes; bench/bench_overview.py is absent)",
+                    "notes": _bulk_notes(total)}
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return info
+
+
+def _overview_module():
+    path = BENCH / "bench_overview.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("bench_overview", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def overview_path() -> str:
+    module = _overview_module()
+    return getattr(module, "PATH", "/kl") if module is not None else "/kl"
+
+
+def _bulk_notes(total: int) -> int:
+    """Insert plain notes, spread over the committees, until the database holds `total`."""
+    from sqlalchemy import func, insert, select
+
+    from delib.extensions import db
+    from delib.models import Committee, DiscussionSlot, Note, Participant, Task
+    from delib.models.base import utcnow
+    from delib.models.notes import note_tasks
+
+    have = db.session.scalar(select(func.count(Note.id)))
+    missing = max(0, total - have)
+    committees = list(db.session.execute(select(Committee.id, Committee.event_id)))
+    authors = dict(db.session.execute(
+        select(Participant.committee_id, func.min(Participant.id))
+        .group_by(Participant.committee_id)).tuples().all())
+    task_ids = list(db.session.scalars(select(Task.id)))
+    slot_of = {}
+    for slot_id, event_id in db.session.execute(
+            select(DiscussionSlot.id, DiscussionSlot.event_id).order_by(DiscussionSlot.starts_at)):
+        slot_of.setdefault(event_id, slot_id)
+    now = utcnow()
+    rows = []
+    for k in range(missing):
+        committee_id, event_id = committees[k % len(committees)]
+        rows.append(dict(committee_id=committee_id, slot_id=slot_of.get(event_id),
+                         client_key=uuid.uuid4().hex,
+                         author_participant_id=authors.get(committee_id),
+                         author_name="Deltager", body=_note_text(k), created_at=now,
+                         updated_at=now, hidden_reason="", key_point=False, version=1))
+    for start in range(0, len(rows), 2000):
+        chunk = rows[start:start + 2000]
+        ids = db.session.scalars(insert(Note).returning(Note.id), chunk).all()
+        db.session.execute(insert(note_tasks), [
+            {"note_id": note_id, "task_id": task_ids[i % len(task_ids)]}
+            for i, note_id in enumerate(ids)])
+    return have + missing
+
+
+# ------------------------------------------------------------------------------------------------
+# The servers.
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn in its own process group, on 127.0.0.1; stopped (whole group) on exit."""
+
+    def __init__(self, name: str, app_spec: str, env: dict, log_dir: Path, extra_path=None):
+        self.name, self.port = name, free_port()
+        self.log_path = log_dir / f"{name}.log"
+        command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF),
+                   "--bind", f"127.0.0.1:{self.port}"]
+        if extra_path:
+            command += ["--pythonpath", str(extra_path)]
+        command.append(app_spec)
+        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, path: str = "/", timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            with contextlib.suppress(OSError):
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+                    if s.recv(12).startswith(b"HTTP/1."):
+                        return
+            time.sleep(0.25)
+        self.stop()
+        log = self.log_path.read_text()[-4000:]
+        raise SystemExit(f"{self.name} did not start; its log:\n{log}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+# ------------------------------------------------------------------------------------------------
+# A small HTTP/1.1 client on asyncio: one connection per request, as nginx talks to gunicorn.
+
+
+class Stats:
+    """Latencies and outcomes per endpoint."""
+
+    def __init__(self):
+        self.latencies: dict[str, list[float]] = {}
+        self.statuses: dict[str, dict[str, int]] = {}
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, name: str, seconds: float, status: int | str, ok: bool) -> None:
+        self.latencies.setdefault(name, []).append(seconds * 1000)
+        by_status = self.statuses.setdefault(name, {})
+        by_status[str(status)] = by_status.get(str(status), 0) + 1
+        if not ok:
+            errors = self.errors.setdefault(name, [])
+            if len(errors) < 5:
+                errors.append(str(status))
+
+    def error_count(self, name: str) -> int:
+        return sum(n for s, n in self.statuses.get(name, {}).items()
+                   if not s.isdigit() or int(s) >= 400)
+
+    def summary(self, name: str, seconds: float | None = None) -> dict:
+        values = sorted(self.latencies.get(name, []))
+        out = {"requests": len(values), "statuses": self.statuses.get(name, {}),
+               "errors": self.error_count(name), "error_samples": self.errors.get(name, [])}
+        if values:
+            out.update(p50_ms=_pct(values, 50), p95_ms=_pct(values, 95), p99_ms=_pct(values, 99),
+                       max_ms=round(values[-1], 1))
+        if seconds:
+            out["throughput_rps"] = round(len(values) / seconds, 1)
+        return out
+
+
+def _pct(sorted_values: list[float], p: float) -> float:
+    index = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    return round(sorted_values[index], 1)
+
+
+class Client:
+    def __init__(self, port: int, cookie_name: str, max_open: int = 200, timeout: float = 30):
+        self.port, self.cookie_name, self.timeout = port, cookie_name, timeout
+        self.open = asyncio.Semaphore(max_open)
+
+    async def request(self, method: str, path: str, person: Person | None = None,
+                      headers: dict | None = None, form: dict | None = None):
+        """(status, headers, body) of one request; raises on a broken connection or timeout."""
+        head = {"Host": f"127.0.0.1:{self.port}", "User-Agent": USER_AGENT, "Connection": "close"}
+        if person is not None:
+            head["Cookie"] = f"{self.cookie_name}={person.cookie}"
+        head.update(headers or {})
+        body = b""
+        if form is not None:
+            body = urlencode(form, doseq=True).encode()
+            head["Content-Type"] = "application/x-www-form-urlencoded"
+        if method != "GET":
+            head["Content-Length"] = str(len(body))
+        raw = (f"{method} {path} HTTP/1.1\r\n"
+               + "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n").encode() + body
+        async with self.open:
+            return await asyncio.wait_for(self._exchange(raw), self.timeout)
+
+    async def _exchange(self, raw: bytes):
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            writer.write(raw)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").rstrip("\r\n").split("\r\n")
+            status = int(lines[0].split()[1])
+            headers = {}
+            for line in lines[1:]:
+                key, _, value = line.partition(":")
+                headers[key.strip().lower()] = value.strip()
+            # Read exactly the body and hang up at once, as nginx does: gunicorn's sync worker
+            # waits for the client to close before it takes the next request.
+            if "content-length" in headers:
+                body = await reader.readexactly(int(headers["content-length"]))
+            else:
+                body = await reader.read()
+                if headers.get("transfer-encoding") == "chunked":
+                    body = _dechunk(body)
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+        return status, headers, body
+
+
+def _dechunk(body: bytes) -> bytes:
+    out, rest = b"", body
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        out, rest = out + rest[:size], rest[size + 2:]
+    return out
+
+
+# What each kind of request is, and which answers count as success.
+
+
+async def timed(stats: Stats, name: str, ok_statuses, coro):
+    started = time.perf_counter()
+    try:
+        status, headers, body = await coro
+    except Exception as error:  # noqa: BLE001 - every failure is counted and reported
+        stats.add(name, time.perf_counter() - started, type(error).__name__, ok=False)
+        return None
+    stats.add(name, time.perf_counter() - started, status, ok=status in ok_statuses)
+    return status, headers, body
+
+
+async def poll(client, stats, committee, person, name="poll"):
+    headers = {"HX-Request": "true"}
+    if person.etag:
+        headers["If-None-Match"] = person.etag
+    result = await timed(stats, name, (200, 304),
+                         client.request("GET", committee.list_path, person, headers))
+    if result and result[1].get("etag"):
+        person.etag = result[1]["etag"]
+    return result
+
+
+async def list_full(client, stats, committee, person, name="list_200"):
+    return await timed(stats, name, (200,),
+                       client.request("GET", committee.list_path, person, {"HX-Request": "true"}))
+
+
+async def post_note(client, stats, committee, person, k, name="post_note"):
+    form = {"csrf_token": person.csrf, "client_key": uuid.uuid4().hex, "body": _note_text(k),
+            "tasks": committee.task_ids[: 1 + k % 2]}
+    return await timed(stats, name, (200, 201), client.request(
+        "POST", committee.list_path, person, {"HX-Request": "true", "X-CSRFToken": person.csrf},
+        form))
+
+
+# ------------------------------------------------------------------------------------------------
+# The measurements.
+
+
+async def saturate(name, make_request, concurrency: int, seconds: float) -> dict:
+    """Closed loop: `concurrency` clients send requests back to back for `seconds`."""
+    stats = Stats()
+    deadline = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+
+    async def one_client():
+        while time.perf_counter() < deadline:
+            await make_request(stats, next(counter))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    return stats.summary(name, elapsed)
+
+
+async def the_break(client, fixture: Fixture, seconds: float, poll_every: float,
+                    post_every: float, overview: str | None, analyst_every: float) -> dict:
+    """Open loop, as the break runs: polls every `poll_every` s, a post every ~`post_every` s."""
+    stats = Stats()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    end = start + seconds
+    late = {"count": 0, "worst_ms": 0.0}
+    counter = iter(range(10**9))
+
+    async def at(when: float):
+        delay = when - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        else:
+            lag = -delay * 1000
+            if lag > 100:
+                late["count"] += 1
+            late["worst_ms"] = max(late["worst_ms"], lag)
+
+    async def participant(committee, person):
+        next_poll = start + random.uniform(0, poll_every)
+        next_post = start + random.uniform(0, post_every)
+        while True:
+            when = min(next_poll, next_post)
+            if when >= end:
+                return
+            await at(when)
+            if next_post <= next_poll:
+                await post_note(client, stats, committee, person, next(counter))
+                next_post += post_every * random.uniform(0.7, 1.3)
+            else:
+                await poll(client, stats, committee, person)
+                next_poll += poll_every
+
+    async def analyst():
+        next_load = start + random.uniform(0, analyst_every)
+        while next_load < end:
+            await at(next_load)
+            await timed(stats, "kl_overview", (200,),
+                        client.request("GET", overview, fixture.analyst))
+            next_load += analyst_every
+
+    tasks = [participant(c, p) for c, p in fixture.people]
+    if overview:
+        tasks.append(analyst())
+    await asyncio.gather(*tasks)
+    elapsed = loop.time() - start
+    out = {name: stats.summary(name, elapsed) for name in sorted(stats.latencies)}
+    polls = stats.statuses.get("poll", {})
+    out["_poll_304_share"] = round(polls.get("304", 0) / max(1, sum(polls.values())), 3)
+    out["_late_starts_over_100ms"] = late["count"]
+    out["_worst_start_lag_ms"] = round(late["worst_ms"], 1)
+    out["_seconds"] = round(elapsed, 1)
+    out["_errors"] = sum(stats.error_count(n) for n in stats.latencies)
+    return out
+
+
+async def page_weight(client, fixture: Fixture) -> dict:
+    """Bytes of the break screen as a browser first loads it: HTML, then its CSS and scripts."""
+    committee = fixture.committees[0]
+    person = committee.participants[0]
+    status, _headers, html = await client.request("GET", committee.page_path, person)
+    if status != 200:
+        return {"error": f"break screen answered {status}"}
+    text = html.decode("utf-8")
+    assets = re.findall(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"', text)
+    assets += re.findall(r'<script[^>]+src="([^"]+)"', text)
+    sizes = {"html": len(html)}
+    for url in assets:
+        path = re.sub(r"^https?://[^/]+", "", url)
+        asset_status, _h, body = await client.request("GET", path, person)
+        sizes[path] = len(body) if asset_status == 200 else f"HTTP {asset_status}"
+    total = sum(v for v in sizes.values() if isinstance(v, int))
+    return {"total_bytes": total, "parts": sizes}
+
+
+async def overview_latency(client, fixture: Fixture, path: str, samples: int) -> dict:
+    stats = Stats()
+    first = await client.request("GET", path, fixture.analyst)
+    if first[0] in (404, 405):
+        return {"present": False, "status": first[0]}
+    for _ in range(samples):
+        await timed(stats, "kl_overview", (200,), client.request("GET", path, fixture.analyst))
+    out = stats.summary("kl_overview")
+    out.update(present=True, path=path, bytes=len(first[2]), first_status=first[0])
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Profiling (py-spy, if installed): where the workers spend their time during a phase.
+
+
+def start_profile(server: Server, out: Path, seconds: float):
+    py_spy = shutil.which("py-spy") or (
+        str(Path(sys.executable).parent / "py-spy")
+        if (Path(sys.executable).parent / "py-spy").exists() else None)
+    if py_spy is None:
+        print("  (py-spy is not installed: pip install py-spy to profile)")
+        return None
+    return subprocess.Popen(
+        [py_spy, "record", "--pid", str(server.process.pid), "--subprocesses", "--nonblocking",
+         "--duration", str(int(seconds)), "--format", out.suffixes[-2].lstrip(".")
+         if len(out.suffixes) > 1 else "speedscope", "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a " if ok is None else ("pass" if ok else "MISS")
+
+
+def _line(name: str, s: dict, ratio: float | None = None) -> str:
+    ratio_text = f"{ratio:6.2f}x" if ratio is not None else "       "
+    return (f"  {name:<14} {s.get('throughput_rps', 0):>8.1f}/s {ratio_text}  "
+            f"p50 {s.get('p50_ms', 0):>7.1f}  p95 {s.get('p95_ms', 0):>7.1f}  "
+            f"p99 {s.get('p99_ms', 0):>7.1f} ms  n={s.get('requests', 0):<6} "
+            f"errors={s.get('errors', 0)}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--committees", type=int, default=98)
+    parser.add_argument("--participants", type=int, default=15, help="per committee")
+    parser.add_argument("--notes", type=int, default=20, help="notes per committee at the start")
+    parser.add_argument("--duration", type=float, default=60, help="seconds of the break")
+    parser.add_argument("--poll-every", type=float, default=5)
+    parser.add_argument("--post-every", type=float, default=30)
+    parser.add_argument("--analyst-every", type=float, default=10)
+    parser.add_argument("--saturate-seconds", type=float, default=8)
+    parser.add_argument("--concurrency", type=int, default=16, help="clients when saturating")
+    parser.add_argument("--overview-notes", type=int, default=TARGETS["overview_notes"])
+    parser.add_argument("--overview-samples", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: deploy/gunicorn.conf.py's 2 x cores + 1)")
+    parser.add_argument("--profile", action="store_true", help="py-spy the poll and post phases")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (10 committees)")
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.committees, args.duration, args.saturate_seconds = 10, 15, 3
+        args.overview_notes, args.overview_samples = 2000, 5
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    output = args.output or RESULTS / f"{stamp}.json"
+    workdir = Path(tempfile.mkdtemp(prefix="delib-bench-"))
+    secret = secrets.token_hex(32)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite'}",
+           "DELIB_SECRET_KEY": secret, "PYTHONUNBUFFERED": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env.pop("TEST_DATABASE_URL", None)
+    if args.workers:
+        env["WEB_CONCURRENCY"] = str(args.workers)
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "DELIB_SECRET_KEY")})
+
+    print(f"delib bench {stamp}: {args.committees} committees x {args.participants} participants,"
+          f" {platform.python_implementation()} {platform.python_version()},"
+          f" {os.cpu_count()} cores")
+    t = time.perf_counter()
+    fixture = build_database(args.committees, args.participants, args.notes)
+    print(f"  database generated in {time.perf_counter() - t:.1f} s ({workdir})")
+
+    servers: list[Server] = []
+    result: dict = {"timestamp": stamp, "machine": {"cores": os.cpu_count(),
+                    "python": platform.python_version(), "platform": platform.platform()},
+                    "settings": {k: (str(v) if isinstance(v, Path) else v)
+                                 for k, v in vars(args).items()},
+                    "targets": TARGETS}
+    try:
+        app_server = Server("delib", "wsgi:app", env, workdir)
+        hello_server = Server("hello", "hello:app", env, workdir, extra_path=BENCH)
+        servers += [app_server, hello_server]
+        app_server.wait_ready("/")
+        hello_server.wait_ready("/")
+        workers = env.get("WEB_CONCURRENCY") or f"{os.cpu_count() * 2 + 1} (default)"
+        result["settings"]["gunicorn_workers"] = workers
+        print(f"  gunicorn: {workers} workers each for delib (:{app_server.port}) "
+              f"and hello (:{hello_server.port})")
+        overview = overview_path()
+        result.update(asyncio.run(_measure(args, fixture, app_server, hello_server, overview,
+                                           workdir, stamp)))
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    verdicts = _report(result)
+    result["verdicts"] = verdicts
+    output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nWritten: {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+    return 0
+
+
+async def _measure(args, fixture, app_server, hello_server, overview, workdir, stamp) -> dict:
+    app = Client(app_server.port, fixture.cookie_name)
+    hello = Client(hello_server.port, fixture.cookie_name)
+    people = fixture.people
+    out: dict = {}
+
+    print(f"\nSaturation: {args.concurrency} concurrent clients,"
+          f" {args.saturate_seconds:.0f} s per endpoint")
+    sat: dict = {}
+
+    async def hello_request(stats, k):
+        await timed(stats, "hello", (200,), hello.request("GET", "/"))
+
+    sat["hello"] = await saturate("hello", hello_request, args.concurrency, args.saturate_seconds)
+
+    # Every participant learns its list's ETag first, as the break screen does when it loads.
+    for _committee, person in people:
+        person.etag = ""
+    await asyncio.gather(*(poll(app, Stats(), c, p) for c, p in people))
+
+    async def poll_request(stats, k):
+        committee, person = people[k % len(people)]
+        await poll(app, stats, committee, person, name="poll_304")
+
+    async def list_request(stats, k):
+        committee, person = people[k % len(people)]
+        await list_full(app, stats, committee, person)
+
+    async def post_request(stats, k):
+        committee, person = people[k % len(people)]
+        await post_note(app, stats, committee, person, k)
+
+    profiles = []
+    for name, request in (("poll_304", poll_request), ("list_200", list_request),
+                          ("post_note", post_request)):
+        profiler = None
+        if args.profile and name in ("poll_304", "post_note"):
+            path = RESULTS / f"{stamp}-{name}.speedscope.json"
+            profiler = start_profile(app_server, path, args.saturate_seconds)
+            if profiler:
+                profiles.append(str(path.relative_to(ROOT)))
+        sat[name] = await saturate(name, request, args.concurrency, args.saturate_seconds)
+        if profiler:
+            await asyncio.to_thread(profiler.wait)
+    present = (await app.request("GET", overview, fixture.analyst))[0] not in (404, 405)
+    if present:
+        async def overview_request(stats, k):
+            await timed(stats, "kl_overview", (200,), app.request("GET", overview, fixture.analyst))
+
+        sat["kl_overview"] = await saturate("kl_overview", overview_request, args.concurrency,
+                                            args.saturate_seconds)
+    base = sat["hello"].get("throughput_rps") or 1
+    for name, s in sat.items():
+        s["ratio_to_hello"] = round(s.get("throughput_rps", 0) / base, 3)
+        print(_line(name, s, s["ratio_to_hello"]))
+    if not present:
+        print(f"  kl_overview    not measured: {overview} answers 404 (the KL overview is not"
+              " built yet)")
+    out["saturation"] = sat
+    out["profiles"] = profiles
+
+    analyst_text = (f", a KL analyst loads the overview every {args.analyst_every:.0f} s"
+                    if present else "")
+    print(f"\nThe break: {len(people)} participants poll every {args.poll_every:.0f} s and post"
+          f" every ~{args.post_every:.0f} s for {args.duration:.0f} s{analyst_text}")
+    for _committee, person in people:
+        person.etag = ""
+    await asyncio.gather(*(poll(app, Stats(), c, p) for c, p in people))
+    brk = await the_break(app, fixture, args.duration, args.poll_every, args.post_every,
+                          overview if present else None, args.analyst_every)
+    for name, s in brk.items():
+        if not name.startswith("_"):
+            print(_line(name, s))
+    print(f"  unchanged polls (304): {brk['_poll_304_share']:.0%};"
+          f" requests started >100 ms late by the load driver: {brk['_late_starts_over_100ms']}")
+    out["break"] = brk
+
+    weight = await page_weight(app, fixture)
+    out["page_weight"] = weight
+    print(f"\nBreak screen page weight: {weight.get('total_bytes', 0) / 1024:.1f} kB uncompressed"
+          f" {json.dumps(weight.get('parts', weight))}")
+
+    if present:
+        print(f"\nKL overview with {args.overview_notes:,} notes".replace(",", "."))
+        info = await asyncio.to_thread(seed_overview_notes, args.overview_notes)
+        result = await overview_latency(app, fixture, overview, args.overview_samples)
+        result["seed"] = info
+        print(_line("kl_overview", result) + f"  ({info.get('seeded_by')})")
+    else:
+        result = {"present": False, "path": overview}
+    out["overview"] = result
+    return out
+
+
+def _report(result: dict) -> dict:
+    sat, brk = result.get("saturation", {}), result.get("break", {})
+    over, weight = result.get("overview", {}), result.get("page_weight", {})
+    endpoints = [n for n in brk if not n.startswith("_")]
+    worst_p95 = max((brk[n].get("p95_ms", 0) for n in endpoints), default=None)
+    checks = {
+        "break: zero errors": (brk.get("_errors") == 0, f"{brk.get('_errors')} errors"),
+        "break: p95 < 200 ms on every endpoint": (
+            worst_p95 is not None and worst_p95 < TARGETS["break_p95_ms"],
+            ", ".join(f"{n} {brk[n].get('p95_ms')} ms" for n in endpoints)),
+        "poll (304) >= 0.5 x hello": (
+            sat.get("poll_304", {}).get("ratio_to_hello", 0) >= TARGETS["poll_304_ratio"],
+            f"{sat.get('poll_304', {}).get('ratio_to_hello')} x"),
+        "post a note >= 0.25 x hello": (
+            sat.get("post_note", {}).get("ratio_to_hello", 0) >= TARGETS["post_ratio"],
+            f"{sat.get('post_note', {}).get('ratio_to_hello')} x"),
+        "KL overview p95 < 300 ms with 20.000 notes": (
+            (over.get("p95_ms", 1e9) < TARGETS["overview_p95_ms"]
+             and over.get("seed", {}).get("notes", 0) >= TARGETS["overview_notes"])
+            if over.get("present") else None,
+            f"{over.get('p95_ms')} ms, {over.get('seed', {}).get('notes')} notes"
+            if over.get("present") else "not built yet: not measured"),
+        "break screen < 100 kB": (
+            weight.get("total_bytes", 1e9) < TARGETS["page_weight_bytes"],
+            f"{weight.get('total_bytes', 0) / 1024:.1f} kB"),
+    }
+    print("\nTargets")
+    for name, (ok, detail) in checks.items():
+        print(f"  [{_verdict(ok)}] {name}: {detail}")
+    return {name: {"pass": ok, "detail": detail} for name, (ok, detail) in checks.items()}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
