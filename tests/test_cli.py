@@ -155,3 +155,20 @@ def test_seed_demo_twice_is_fine(runner, make_client):
     _client, actions = make_client()
     assert actions.login(email, first_password).status_code == 200
     assert actions.login(email, second_password).status_code == 302
+
+
+def test_load_municipalities_is_idempotent(runner):
+    from delib.models import Municipality
+    from delib.services.municipalities import SIZE_ISLAND, size_group
+
+    for _ in range(2):
+        result = runner.invoke(args=["load-municipalities"])
+        assert result.exit_code == 0 and "98 kommuner indlæst." in result.output
+    assert _count(Municipality) == 98
+    islands = db.session.scalars(select(Municipality).where(Municipality.island)).all()
+    assert sorted(m.name for m in islands) == ["Fanø", "Læsø", "Samsø", "Ærø"]
+    assert all(size_group(m) == SIZE_ISLAND for m in islands)
+    regions = set(db.session.scalars(select(Municipality.region)))
+    assert len(regions) == 5
+    aarhus = db.session.get(Municipality, 751)
+    assert aarhus.name == "Aarhus" and aarhus.region == "Region Midtjylland"
