@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 
+from delib.access import KL_ROLES
 from delib.auth import check_password
 from delib.extensions import db, limiter
 from delib.forms.auth import JoinForm, LoginForm
@@ -37,7 +38,10 @@ def login():
         if user is not None and user.active and check_password(user.password_hash,
                                                                 form.password.data):
             _start_session(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("committees.index"))
+            # KL staff have no committees: their home is the overview across municipalities.
+            home = url_for("dashboard.index") if user.role in KL_ROLES else url_for(
+                "committees.index")
+            return redirect(safe_next(request.args.get("next")) or home)
         # One message for both cases: the page must not tell which e-mails have an account.
         form.password.errors.append(_("Forkert e-mail eller adgangskode."))
     return render("auth/login.html", form=form, status=422 if form.errors else 200)

@@ -11,12 +11,19 @@ WIDTHS = {"phone": 375, "tablet": 768, "desktop": 1280}
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
+def expected_status(response) -> bool:
+    """Refusals a journey provokes on purpose (a wrong join code, an empty note) are 422s."""
+    return response.status == 422
+
+
 def watch_page(page):
     """Collect console errors (CSP violations included) and failed responses on a page."""
     problems = []
     page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
             if msg.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status} for {r.request.method} {r.url}")
+            if r.status >= 400 and not expected_status(r) else None)
     return problems
 
 
