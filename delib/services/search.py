@@ -19,6 +19,7 @@ that has fallen behind (for instance a database created by migrations before the
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import snowballstemmer
 from markupsafe import Markup, escape
@@ -62,7 +63,14 @@ def _stemmer():
 
 def stem(word: str) -> str:
     """The Danish Snowball stem of one word, lower-cased."""
-    return _stemmer().stemWord(word.lower())
+    return _stem_lower(word.lower())
+
+
+@lru_cache(maxsize=200_000)
+def _stem_lower(word: str) -> str:
+    # The pure-Python stemmer is slow and a language has far fewer words than a corpus has
+    # tokens: 20,000 notes hold ~200,000 words but only a few thousand different ones.
+    return _stemmer().stemWord(word)
 
 
 def words(text: str) -> list[str]:
