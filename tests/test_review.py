@@ -440,6 +440,9 @@ def test_action_from_a_summary(scene, chair_client):
     db.session.commit()
     form = chair_client.get(url(scene, f"/handlinger/ny?resume={summary.id}"))
     assert "Politikken skal revideres" in text_of(form)
+    assert f'<option selected value="{scene.task(1).id}">' in form.get_data(as_text=True)
+    preset = chair_client.get(url(scene, f"/handlinger/ny?opgave={scene.task(4).id}"))
+    assert f'<option selected value="{scene.task(4).id}">' in preset.get_data(as_text=True)
     chair_client.post(url(scene, "/handlinger/ny"), data={
         "task": str(scene.task(1).id), "title": "Revider politikken", "responsible": "Udvalget",
         "due_on": "", "status": "planned", "source_summary": str(summary.id)})

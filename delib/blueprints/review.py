@@ -373,6 +373,7 @@ def new_action(committee_id: int):
         form = _action_form(committee, formdata=None)
         form.source_note.data = request.args.get("note", "")
         form.source_summary.data = request.args.get("resume", "")
+        form.task.data = _int(request.args.get("opgave"))
         note, summary = _action_source(committee, form)
         source = note or summary
         if source is not None:
