@@ -36,6 +36,10 @@ class Defaults:
     #: How often the break screen asks for new notes, in seconds.
     NOTES_POLL_SECONDS = 3
 
+    #: How long an invitation or password set-up link works, in seconds (72 hours).
+    PASSWORD_LINK_MAX_AGE = 72 * 3600
+    #: The public address, for links made outside a request (`flask password-link`).
+    BASE_URL = "http://localhost:5000"
     #: Days after an event before `flask purge-personal-data` may remove its personal data.
     RETENTION_DAYS = 180
 

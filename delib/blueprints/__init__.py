@@ -6,10 +6,10 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app."""
     from delib.blueprints import auth, committees, main, notes
-    from delib.blueprints import legal
+    from delib.blueprints import account, legal
     from delib.blueprints import review
 
-    for module in (main, auth, committees, notes, legal):
+    for module in (main, auth, committees, notes, legal, account):
         app.register_blueprint(module.bp)
     app.register_blueprint(review.bp)
     from delib.blueprints import api, dashboard

@@ -12,6 +12,7 @@ from delib.forms.auth import JoinForm, LoginForm
 from delib.models import User
 from delib.services import DomainError
 from delib.services import committees as committee_service
+from delib.services.account import needs_second_factor
 from delib.web import render
 
 bp = Blueprint("auth", __name__)
@@ -37,6 +38,11 @@ def login():
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         if user is not None and user.active and check_password(user.password_hash,
                                                                 form.password.data):
+            if needs_second_factor(user):
+                # The password alone does not sign in: the one-time code (or its set-up) next.
+                from delib.blueprints.account import begin_second_factor
+
+                return begin_second_factor(user, safe_next(request.args.get("next")))
             _start_session(user)
             # KL staff have no committees: their home is the overview across municipalities.
             home = url_for("dashboard.index") if user.role in KL_ROLES else url_for(

@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
         ForeignKey("municipality.code"), index=True
     )
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The last TOTP time step used to sign in: a code is accepted once (no replay).
+    totp_last_step: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,0 +1,243 @@
+"""Staff accounts: own account page, password change, second factor, invitations, set-up links."""
+
+import time
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from delib.access import KL_ROLES, staff_required
+from delib.blueprints.auth import _start_session
+from delib.extensions import db, limiter
+from delib.forms.account import ChangePasswordForm, InviteForm, SetPasswordForm, TotpForm
+from delib.models import User
+from delib.models.accounts import ROLE_KL_ADMIN, ROLE_MUNICIPAL_ADMIN, STAFF_ROLES
+from delib.services import DomainError
+from delib.services import account as service
+from delib.services.municipalities import all_municipalities
+from delib.web import render
+
+bp = Blueprint("account", __name__, url_prefix="/konto")
+
+#: How long the password step stays valid while the one-time code is awaited, in seconds.
+PENDING_SECONDS = 300
+_PENDING = "second_factor"
+
+
+def _errors_to(form, error: DomainError, default: str) -> None:
+    getattr(form, error.field or default, getattr(form, default)).errors.append(error.message)
+
+
+def _home_for(user) -> str:
+    """Where a freshly signed-in staff user lands."""
+    if user.role in KL_ROLES:
+        endpoint = "dashboard.index" if "dashboard.index" in current_app.view_functions else None
+        return url_for(endpoint) if endpoint else url_for("account.show")
+    return url_for("committees.index")
+
+
+def password_link(user: User, external: bool = False) -> str:
+    """The set-up link for a user's (new) password, valid for PASSWORD_LINK_MAX_AGE."""
+    token = service.password_token(user, current_app.config["SECRET_KEY"])
+    if external and not request:
+        # From the command line: build the link against the configured public address.
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            return url_for("account.set_password", token=token, _external=True)
+    return url_for("account.set_password", token=token, _external=external)
+
+
+# --------------------------------------------------------------------------- own account
+
+
+@bp.get("/")
+@staff_required(*STAFF_ROLES)
+def show():
+    """The signed-in staff user's account: role, second factor, password."""
+    return render("account/show.html", user=current_user,
+                  role_label=service.ROLE_LABELS.get(current_user.role, current_user.role),
+                  totp_required=current_user.role in service.TOTP_REQUIRED_ROLES,
+                  can_invite=bool(service.invitable_roles(current_user)))
+
+
+@bp.route("/adgangskode", methods=["GET", "POST"])
+@staff_required(*STAFF_ROLES)
+@limiter.limit("10 per minute", methods=["POST"])
+def password():
+    """Change one's own password (the current one is asked for)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user, form.current.data, form.password.data,
+                                    form.repeat.data)
+        except DomainError as error:
+            _errors_to(form, error, "password")
+        else:
+            db.session.commit()
+            # A fresh session after a credential change, as at sign-in.
+            _start_session(current_user._get_current_object())
+            flash(_("Din adgangskode er ændret."), "success")
+            return redirect(url_for("account.show"))
+    return render("account/password.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/totp", methods=["GET", "POST"])
+@staff_required(*STAFF_ROLES)
+@limiter.limit("10 per minute", methods=["POST"])
+def totp_setup():
+    """Turn on the second factor: scan or type the key, then prove it with a code."""
+    if current_user.totp_secret:
+        flash(_("Totrinsbekræftelse er allerede slået til."), "info")
+        return redirect(url_for("account.show"))
+    form = TotpForm()
+    # The key lives in the session until a correct code proves the app has it.
+    secret = session.get("totp_setup") or service.new_totp_secret()
+    session["totp_setup"] = secret
+    if form.validate_on_submit():
+        try:
+            service.enable_totp(current_user, secret, form.code.data)
+        except DomainError as error:
+            _errors_to(form, error, "code")
+        else:
+            db.session.commit()
+            session.pop("totp_setup", None)
+            flash(_("Totrinsbekræftelse er slået til. Næste gang du logger ind, skal du bruge "
+                    "en kode fra appen."), "success")
+            return redirect(url_for("account.show"))
+    return render("account/totp_setup.html", form=form, secret=service.format_secret(secret),
+                  uri=service.totp_uri(current_user, secret), during_login=False,
+                  status=422 if form.errors else 200)
+
+
+@bp.route("/totp/slaa-fra", methods=["GET", "POST"])
+@staff_required(*STAFF_ROLES)
+@limiter.limit("10 per minute", methods=["POST"])
+def totp_disable():
+    """Turn the second factor off, with a current code as confirmation (not for KL admins)."""
+    if current_user.role in service.TOTP_REQUIRED_ROLES:
+        flash(_("KL-administratorer skal bruge totrinsbekræftelse."), "error")
+        return redirect(url_for("account.show"))
+    form = TotpForm()
+    if form.validate_on_submit():
+        try:
+            service.disable_totp(current_user, form.code.data)
+        except DomainError as error:
+            _errors_to(form, error, "code")
+        else:
+            db.session.commit()
+            flash(_("Totrinsbekræftelse er slået fra."), "success")
+            return redirect(url_for("account.show"))
+    return render("account/totp_disable.html", form=form, status=422 if form.errors else 200)
+
+
+# --------------------------------------------------------------------------- sign-in, step two
+
+
+def begin_second_factor(user: User, target: str | None):
+    """After a correct password: remember who (briefly) and ask for the one-time code."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session[_PENDING] = {"uid": user.id, "next": target, "at": int(time.time())}
+    return redirect(url_for("account.second_factor"))
+
+
+@bp.route("/kode", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 30 per hour", methods=["POST"])
+def second_factor():
+    """Sign-in step two: the code from the app (KL admins without one set it up here)."""
+    pending = session.get(_PENDING)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(_PENDING, None)
+        flash(_("Log ind med din e-mail og adgangskode først."), "info")
+        return redirect(url_for("auth.login"))
+    user = db.session.get(User, pending["uid"])
+    if user is None or not user.active:
+        abort(403)
+    enrolling = not user.totp_secret
+    secret = user.totp_secret or pending.get("secret") or service.new_totp_secret()
+    if enrolling:
+        session[_PENDING] = {**pending, "secret": secret}
+    form = TotpForm()
+    if form.validate_on_submit():
+        try:
+            if enrolling:
+                service.enable_totp(user, secret, form.code.data)
+            else:
+                service.verify_totp(user, secret, form.code.data)
+        except DomainError as error:
+            _errors_to(form, error, "code")
+        else:
+            db.session.commit()
+            _start_session(user)
+            return redirect(pending.get("next") or _home_for(user))
+    context = dict(form=form, status=422 if form.errors else 200, during_login=True)
+    if enrolling:
+        return render("account/totp_setup.html", secret=service.format_secret(secret),
+                      uri=service.totp_uri(user, secret), **context)
+    return render("account/second_factor.html", **context)
+
+
+# --------------------------------------------------------------------------- invitations, links
+
+
+@bp.route("/inviter", methods=["GET", "POST"])
+@staff_required(ROLE_MUNICIPAL_ADMIN, ROLE_KL_ADMIN)
+def invite():
+    """Create a staff account and get a set-up link to hand over; the invitee sets a password."""
+    form = InviteForm()
+    roles = service.invitable_roles(current_user)
+    form.role.choices = [(r, str(service.ROLE_LABELS[r])) for r in roles]
+    municipalities = all_municipalities()
+    if current_user.role == ROLE_MUNICIPAL_ADMIN:
+        municipalities = [m for m in municipalities if m.code == current_user.municipality_code]
+    form.municipality.choices = [(None, _("Ingen (KL)"))] + [(m.code, m.name)
+                                                             for m in municipalities]
+    link = None
+    if form.validate_on_submit():
+        try:
+            user = service.invite_user(current_user, form.email.data, form.name.data,
+                                       form.role.data, form.municipality.data)
+        except DomainError as error:
+            _errors_to(form, error, "email")
+        else:
+            db.session.commit()
+            link = password_link(user, external=True)
+            flash(_("%(name)s er inviteret. Giv vedkommende linket herunder; det virker i "
+                    "%(hours)d timer og kun én gang.", name=user.name,
+                    hours=current_app.config["PASSWORD_LINK_MAX_AGE"] // 3600), "success")
+            form = InviteForm(formdata=None)
+            form.role.choices = [(r, str(service.ROLE_LABELS[r])) for r in roles]
+            form.municipality.choices = [(None, _("Ingen (KL)"))] + [
+                (m.code, m.name) for m in municipalities]
+    return render("account/invite.html", form=form, link=link,
+                  status=422 if form.errors else 200)
+
+
+@bp.route("/ny-adgangskode/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def set_password(token: str):
+    """Set a password through an invitation or set-up link (works once, then expires)."""
+    try:
+        user = service.user_from_token(token, current_app.config["SECRET_KEY"],
+                                       current_app.config["PASSWORD_LINK_MAX_AGE"])
+    except DomainError as error:
+        return render("errors/error.html", message=error.message, status=400)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.set_password(user, form.password.data, form.repeat.data)
+        except DomainError as error:
+            _errors_to(form, error, "password")
+        else:
+            db.session.commit()
+            session.clear()
+            flash(_("Din adgangskode er gemt. Log ind med din e-mail og den nye adgangskode."),
+                  "success")
+            return redirect(url_for("auth.login"))
+    response = render("account/set_password.html", form=form, user=user, token=token,
+                      status=422 if form.errors else 200)
+    # The token is in the URL: keep it out of caches and out of Referer headers.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
