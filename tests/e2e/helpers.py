@@ -27,15 +27,16 @@ def watch_page(page):
     return problems
 
 
-def shoot(page, name: str) -> None:
-    """Screenshots of the page at phone, tablet and desktop widths (desktop also for the README)."""
+def shoot(page, name: str, readme: bool = True) -> None:
+    """Screenshots of the page at phone, tablet and desktop widths; the desktop one is also
+    copied to docs/screenshots for the README unless readme=False (very long pages)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     original = page.viewport_size
     for label, width in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": 900})
         target = SCREENSHOTS / f"{name}-{label}.png"
         page.screenshot(path=str(target), full_page=True)
-        if label == "desktop":
+        if label == "desktop" and readme:
             DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(target, DOC_SCREENSHOTS / f"{name}.png")
     page.set_viewport_size(original)

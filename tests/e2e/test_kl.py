@@ -3,6 +3,7 @@ filters, searches in Danish and exports what is shown."""
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -77,7 +78,7 @@ def test_kl_overview_filter_search_and_export(live_server, live_app, submitted_c
     results = page.locator("#results")
     expect(results).to_contain_text("Skolefraværet falder")
     expect(results.locator("mark").first).to_be_visible()
-    expect(results.locator(".result-count")).to_contain_text("1 noter")
+    expect(results.locator(".result-count")).to_contain_text(re.compile(r"^\s*1 note"))
     expect(results).not_to_contain_text("Ledelsesniveauerne")
     assert_accessible(page, "the notes search")
     shoot(page, "kl-search")
@@ -117,7 +118,7 @@ def test_kl_overview_filter_search_and_export(live_server, live_app, submitted_c
     expect(page.locator("main")).to_contain_text("Tilbagevendende temaer")
     expect(page.locator("main")).to_contain_text("Aarhus vil dele erfaringer med fravær på tværs.")
     assert_accessible(page, "a task's page")
-    shoot(page, "kl-task")
+    shoot(page, "kl-task", readme=False)  # thousands of pixels tall
 
     with live_app.app_context():
         assert db.session.scalar(select(User).where(User.email == KL_EMAIL)).role == "kl_analyst"
