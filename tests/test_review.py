@@ -189,6 +189,52 @@ def test_concurrent_flush_raises_stale_data_and_view_turns_it_into_409(scene):
     db.session.rollback()
 
 
+@pytest.fixture
+def concurrent_writer():
+    """Make another writer bump a row's version just before our flush, as a parallel save would."""
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.orm import Session
+
+    armed = []
+
+    def bump(session, _context, _instances):
+        while armed:
+            model, row_id = armed.pop()
+            session.connection().execute(
+                update(model).where(model.id == row_id).values(version=model.version + 1)
+                .execution_options(synchronize_session=False))
+
+    sa_event.listen(Session, "before_flush", bump)
+    yield lambda model, row_id: armed.append((model, row_id))
+    sa_event.remove(Session, "before_flush", bump)
+
+
+def test_stale_flush_in_the_view_is_a_409_with_both_versions(scene, chair_client,
+                                                            concurrent_writer):
+    note = scene.notes["school"]
+    concurrent_writer(Note, note.id)
+    response = chair_client.post(url(scene, f"/noter/{note.id}/rediger"),
+                                 data=_edit_form(scene, note, "Min udgave", [2]))
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "ændret samtidig af en anden" in page
+    assert "Rammerne for skolelederne er for snævre" in page and "Min udgave" in page
+    db.session.expire_all()
+    assert note.body == "Rammerne for skolelederne er for snævre"
+
+
+def test_stale_summary_flush_is_a_409(scene, chair_client, concurrent_writer):
+    summary = service.save_summary(scene.committee, scene.task(2), scene.chair, "Første", 0)
+    db.session.commit()
+    concurrent_writer(Summary, summary.id)
+    response = chair_client.post(url(scene, f"/resume/opgave/{scene.task(2).id}"),
+                                 data={"body": "Anden", "version": str(summary.version)})
+    assert response.status_code == 409
+    assert "gemt samtidig af en anden" in text_of(response)
+    db.session.expire_all()
+    assert summary.body == "Første"
+
+
 def test_edit_with_stale_version_raises_conflict_in_service(scene):
     note = scene.notes["school"]
     with pytest.raises(NoteConflict):
