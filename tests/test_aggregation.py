@@ -129,3 +129,32 @@ def test_overview_is_sql_bounded_with_demo_data(event):
     assert m.total.notes == 600
     assert sum(c.notes for c in m.column_totals.values()) == 600  # every note has a break
     assert p.demo_submissions == p.total.submitted
+
+
+def test_load_population_cli(runner, tmp_path):
+    path = tmp_path / "folketal.csv"
+    path.write_text("code;name;population\n101;København;653.664\n825;Læsø;1.764\n",
+                    encoding="utf-8-sig")
+    result = runner.invoke(args=["load-population", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 kommuner" in result.output and "96 kommuner stod ikke i filen" in result.output
+    assert municipality("København").population == 653664
+    assert size_group(municipality("København")) == "over_50000"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("kode,indbyggere\n101,5\n", "overskriftslinje"),
+    ("code,population\n101,653664\n999,5\n", "Linje 3: kommunekoden »999« findes ikke."),
+    ("code,population\n101,mange\n", "Linje 2: indbyggertallet »mange«"),
+    ("code,population\n101,5\n101,6\n", "står der to gange"),
+    ("code,name,population\n101,Aarhus,5\n", "kode 101 er København, ikke Aarhus"),
+    ("code,population\n", "ingen kommuner"),
+])
+def test_load_population_refuses_bad_files_and_changes_nothing(runner, tmp_path, content,
+                                                               message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    result = runner.invoke(args=["load-population", str(path)])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert municipality("København").population is None
