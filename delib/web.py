@@ -117,15 +117,29 @@ def register_web(app: Flask) -> None:
 HTMX_VERSION = "2.0.11"
 
 
+def _in_danish() -> bool:
+    return str(get_locale() or "da") == "da"
+
+
+def _pattern(fmt: str) -> str:
+    """Templates write Danish date patterns (28. januar 2021 kl. 13.05); on an English page the
+    same pattern reads the English way (28 January 2021 at 13:05)."""
+    if _in_danish():
+        return fmt
+    return fmt.replace("'kl.'", "'at'").replace("HH.mm", "HH:mm").replace("d. ", "d ")
+
+
 def _local_datetime(value: datetime | None, fmt: str = "d. MMMM yyyy 'kl.' HH.mm") -> str:
     """A stored UTC instant shown in the event's local time (Europe/Copenhagen)."""
-    return format_datetime(value, fmt) if value else ""
+    return format_datetime(value, _pattern(fmt)) if value else ""
 
 
 def _local_date(value, fmt: str = "EEEE d. MMMM yyyy") -> str:
-    return format_date(value, fmt) if value else ""
+    return format_date(value, _pattern(fmt)) if value else ""
 
 
 def _hhmm(value: datetime | None) -> str:
-    """A programme time (already local) as Danish 'HH.MM'."""
-    return value.strftime("%H.%M") if value else ""
+    """A programme time (already local) as Danish 'HH.MM' (English pages: 'HH:MM')."""
+    if not value:
+        return ""
+    return value.strftime("%H.%M" if _in_danish() else "%H:%M")

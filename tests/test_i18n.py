@@ -317,3 +317,23 @@ def test_dates_are_danish(compiled, app, server_zone):
         # 23:30 UTC on 31 December is already New Year's Day in Copenhagen.
         assert local_datetime(datetime(2020, 12, 31, 23, 30)) == "1. januar 2021 kl. 00.30"
         assert local_date(datetime(2021, 1, 28).date()) == "torsdag 28. januar 2021"
+
+
+def test_english_pages_write_dates_and_times_the_english_way(compiled, app, client, auth,
+                                                              make_committee, event, server_zone):
+    server_zone("UTC")
+    local_datetime = app.jinja_env.filters["local_datetime"]
+    hhmm = app.jinja_env.filters["hhmm"]
+    with app.test_request_context("/"):
+        from flask import session
+
+        session["lang"] = "en"
+        assert local_datetime(datetime(2021, 1, 28, 12, 5)) == "28 January 2021 at 13:05"
+        assert hhmm(datetime(2021, 1, 28, 13, 30)) == "13:30"
+
+    committee = make_committee()
+    client.post("/sprog", data={"lang": "en", "next": "/"})
+    auth.join(committee, name="Lars")
+    slot = event.slots[0]
+    page = text_of(client.get(f"/udvalg/{committee.id}/pauser/{slot.id}"))
+    assert "The break" in page and " kl. " not in page
