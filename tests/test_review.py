@@ -700,3 +700,40 @@ def test_review_pages_do_not_query_per_note(scene, chair_client):
     paths[3] = "/versioner/2"
     after = [_queries(chair_client, url(scene, p)) for p in paths]
     assert all(a - b <= 3 for a, b in zip(after, before, strict=True)), (before, after)
+
+
+@pytest.mark.parametrize("path, data, message", [
+    ("/noter/{note}/rediger", {"body": "x", "tasks": ["{task}"], "version": "abc"},
+     "mangler notens version"),
+    ("/noter/{note}/rediger", {"body": "x", "tasks": ["abc"], "version": "{version}"},
+     "Et af valgene er ugyldigt"),
+    ("/noter/{note}/skjul", {"reason": "x" * 501, "version": "{version}"},
+     "Begrundelsen er for lang"),
+    ("/resume/opgave/{task}", {"body": "x", "version": "abc"}, "mangler resuméets version"),
+    ("/saml", {"notes": ["abc", "{note}"], "body": ""}, "Vælg mindst to noter"),
+    ("/handlinger/ny", {"task": "abc", "title": "x", "status": "planned"},
+     "Vælg hvilken af de fire opgaver"),
+    ("/handlinger/ny", {"task": "{task}", "title": "\x00\x01", "status": "planned"},
+     "Skriv hvad der skal gøres"),
+])
+def test_hostile_form_input_is_refused_in_danish_and_changes_nothing(scene, chair_client, path,
+                                                                       data, message):
+    note = scene.notes["school"]
+    values = {"note": note.id, "task": scene.task(2).id, "version": note.version}
+
+    def fill(value):
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return value.format(**values)
+
+    before = (note.body, note.version, note.hidden_at, db.session.scalar(
+        select(func.count(Summary.id))), db.session.scalar(select(func.count(Action.id))),
+        note_count())
+    response = chair_client.post(url(scene, fill(path)),
+                                 data={k: fill(v) for k, v in data.items()})
+    assert response.status_code == 422
+    assert message in text_of(response)
+    db.session.expire_all()
+    assert before == (note.body, note.version, note.hidden_at, db.session.scalar(
+        select(func.count(Summary.id))), db.session.scalar(select(func.count(Action.id))),
+        note_count())
