@@ -7,6 +7,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READS_ONLY = "delib.reads_only"
 
 
 def normalise_database_url(url: str) -> str:
@@ -45,7 +46,21 @@ def _sqlite_begin(conn):
     # "database is locked" when another writer got there first, busy timeout or not.
     # Writes therefore begin IMMEDIATE and queue for the lock; reads stay deferred so
     # polls never wait behind writers (WAL lets them read a snapshot).
-    if has_request_context() and request.method in _SAFE_METHODS:
+    if has_request_context() and (request.method in _SAFE_METHODS
+                                  or request.environ.get(_READS_ONLY)):
         conn.exec_driver_sql("BEGIN")
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def reads_only_from_here() -> None:
+    """The rest of this request only reads: its next transactions begin deferred.
+
+    A write request begins IMMEDIATE, so it holds SQLite's single write lock from its first
+    query to its commit, and again from the first query after that commit. Rendering the answer
+    after the commit (the whole notes list, for a note post) would hold every other writer back.
+    Call this right after the commit; writing again in the same request would risk "database is
+    locked".
+    """
+    if has_request_context():
+        request.environ[_READS_ONLY] = True

@@ -5,6 +5,7 @@ are (no query per row), and every query on a table that grows with the summit re
 on SQLite and on PostgreSQL alike (`make test-pg`).
 """
 
+import os
 import re
 from contextlib import contextmanager
 
@@ -183,3 +184,42 @@ def test_the_poll_fingerprint_index_exists_on_this_database(app):
     indexes = {ix["name"]: ix["column_names"] for ix in inspect(db.engine).get_indexes("note")}
     assert indexes.get("ix_note_committee_updated") == ["committee_id", "updated_at"]
     assert "ix_note_slot_id" in indexes
+
+
+def _post(app, client, committee, slot, event, text):
+    """A note posted from the break screen with htmx, as the server sees it (own app context)."""
+    # Outside a request the test's own session begins IMMEDIATE (delib/db.py): end its
+    # transaction, or the request would wait for the write lock this test holds.
+    url = f"/udvalg/{committee.id}/pauser/{slot.id}/noter"
+    data = {"body": text, "tasks": [event.tasks[0].id], "client_key": note_service.new_client_key()}
+    db.session.commit()  # (and touch no model object after this: reloading would begin again)
+    with app.app_context(), recorded_queries(app) as statements:
+        response = client.post(url, headers=HX, data=data)
+    return response, statements
+
+
+def test_posting_a_note_runs_the_same_queries_for_1_and_200_notes(app, event, break_setup):
+    committee, slot, client, mette, list_url, _page_url = break_setup
+    few, few_statements = _post(app, client, committee, slot, event, "Første note")
+    assert few.status_code == 201
+    _post_notes(committee, slot, [mette], 198, event)
+    many, many_statements = _post(app, client, committee, slot, event, "Note nummer 200")
+    assert many.status_code == 201
+    assert "200 noter" in text_of(many)
+    assert len(_queries(many_statements)) == len(_queries(few_statements)), "\n".join(
+        s for s, _p in _queries(many_statements))
+
+
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="SQLite's write lock")
+def test_a_note_post_holds_the_write_lock_only_until_its_commit(app, event, break_setup):
+    committee, slot, client, mette, _list_url, _page_url = break_setup
+    response, statements = _post(app, client, committee, slot, event, "Låsen slippes")
+    assert response.status_code == 201
+    begins = [s.strip().upper() for s, _p in statements if s.strip().upper().startswith("BEGIN")]
+    # One write transaction; the list rendered for the answer reads in a deferred one, so other
+    # participants' posts never wait while this answer is rendered.
+    assert begins.count("BEGIN IMMEDIATE") == 1, begins
+    assert begins[-1] == "BEGIN", begins
+    saved_at = next(i for i, (s, _p) in enumerate(statements) if s.startswith("INSERT INTO note "))
+    reads_after = [s for s, _p in statements[saved_at:] if s.startswith("SELECT note.id")]
+    assert reads_after, "the answer lists the notes"

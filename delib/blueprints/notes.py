@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from delib.access import load_committee, load_note, member_required
+from delib.db import reads_only_from_here
 from delib.extensions import db, limiter
 from delib.forms import ConfirmForm
 from delib.forms.notes import NoteForm
@@ -133,6 +134,7 @@ def create(committee_id: int, slot_id: int):
         context = _break_context(committee, role, slot, form)
         return render("notes/session.html", "notes/_form.html", status=422, **context)
     db.session.commit()
+    reads_only_from_here()  # rendering the list below must not hold SQLite's write lock
     if not is_partial_request():
         flash(_("Noten er gemt.") if created else _("Noten var allerede gemt."), "success")
         return redirect(url_for("notes.session", committee_id=committee.id, slot_id=slot.id)
