@@ -68,7 +68,8 @@ def test_break_screen_shows_countdown_questions_and_form(room):
     assert page.headers["Cache-Control"] == "no-store"
     html, text = page.get_data(as_text=True), text_of(page)
     assert "Frokost og kommunale drøftelser" in text
-    assert "Pausen er slut (kl. 12.55)" in text  # 2021 is long over
+    # 2021 is long over, and the date says which day the break was.
+    assert "torsdag 28. januar 2021: Pausen er slut (kl. 12.55)" in text
     assert "Hvilke af topmødeerklæringens fire opgaver er mest presserende hos os?" in text
     assert '<textarea id="body" name="body"' in html
     assert "1. Genbesøg børne- og ungepolitikken" in text
@@ -111,6 +112,7 @@ def test_live_countdown_when_rehearsed_today(room):
     text = text_of(room.mette.get(room.url))
     assert re.search(r"(19|20) min\. tilbage", text)
     assert "Pausen slutter kl." in text
+    assert "2021" not in text[: text.index("Pausen slutter")][-60:]  # today: no date needed
 
 
 def test_current_break_redirects_to_a_slot(room):

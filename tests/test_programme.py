@@ -274,6 +274,8 @@ def test_slot_state_at_given_instants(app, event):
 
     upcoming = slot_state(event, slot, at(13, 0))
     assert upcoming["state"] == "upcoming" and upcoming["seconds"] == 30 * 60
+    assert upcoming["other_day"] is False
+    assert slot_state(event, slot, at(13, 0) - timedelta(days=1))["other_day"] is True
     opened = slot_state(event, slot, at(13, 30))
     assert opened["state"] == "open" and opened["seconds"] == 45 * 60
     assert slot_state(event, slot, at(14, 14, 30))["seconds"] == 30

@@ -373,13 +373,14 @@ def event_today(event: Event) -> date:
 def slot_state(event: Event, slot: DiscussionSlot, now: datetime) -> dict:
     """Where a slot stands at `now` (aware): 'upcoming', 'open' or 'over', with seconds left."""
     start, end = event.shifted(slot.starts_at), event.shifted(slot.ends_at)
+    # Whether the break is on another day than `now`: then its date is worth saying.
+    other_day = start.date() != now.astimezone(event.tz).date()
+    times = {"starts": start, "ends": end, "other_day": other_day}
     if now < start:
-        return {"state": "upcoming", "seconds": int((start - now).total_seconds()),
-                "starts": start, "ends": end}
+        return {"state": "upcoming", "seconds": int((start - now).total_seconds()), **times}
     if now < end:
-        return {"state": "open", "seconds": int((end - now).total_seconds()),
-                "starts": start, "ends": end}
-    return {"state": "over", "seconds": 0, "starts": start, "ends": end}
+        return {"state": "open", "seconds": int((end - now).total_seconds()), **times}
+    return {"state": "over", "seconds": 0, **times}
 
 
 def pick_slot(event: Event, now: datetime) -> DiscussionSlot | None:
