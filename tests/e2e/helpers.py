@@ -19,8 +19,11 @@ def expected_status(response) -> bool:
 def watch_page(page):
     """Collect console errors (CSP violations included) and failed responses on a page."""
     problems = []
+    # HTTP errors are judged by the response listener below (a provoked 422 is fine); every
+    # other console error (a CSP refusal, a script error) is a problem.
     page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-            if msg.type == "error" else None)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("response", lambda r: problems.append(f"HTTP {r.status} for {r.request.method} {r.url}")
             if r.status >= 400 and not expected_status(r) else None)

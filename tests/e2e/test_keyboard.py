@@ -3,6 +3,8 @@
 Every Tab stop on the way must show where the focus is.
 """
 
+import re
+
 from tests.e2e.helpers import expect, watch_page
 from tests.e2e.test_participants import card, join
 
@@ -74,3 +76,21 @@ def test_an_empty_note_is_refused_and_tied_to_the_field(live_server, seed, new_c
     expect(errors).not_to_be_empty()
     # Colour is not the only signal: the error is a written sentence next to the field.
     assert len(errors.inner_text().strip()) > 10
+
+
+def test_the_countdown_ticks_on_screen_but_does_not_flood_screen_readers(live_server, seed,
+                                                                          new_context):
+    page = new_context().new_page()
+    join(page, live_server, seed["join_code"], "Hugo")
+    page.goto(live_server(f"/udvalg/{seed['committee_id']}/pauser/{seed['slot_id']}"))
+    ticking = page.locator("[data-countdown-left]")
+    expect(ticking).to_have_attribute("aria-hidden", "true")
+    expect(ticking).to_have_text(re.compile(r"^\d+:\d\d tilbage$"))
+    first = ticking.inner_text()
+    expect(ticking).not_to_have_text(first, timeout=3_000)  # it ticks every second
+    # The spoken line stays silent between milestones (the break has ~40 minutes left).
+    announce = page.locator("[data-countdown-announce]")
+    expect(announce).to_have_attribute("role", "status")
+    expect(announce).to_have_text("")
+    # The notes list is polled, but never read out as a whole on every change.
+    expect(page.locator("#notes-list")).to_have_attribute("aria-live", "off")
