@@ -197,6 +197,7 @@ def test_bad_note_is_refused_and_text_stays(room, htmx, kwargs, message):
         textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", html, re.S).group(1)
         assert textarea.strip() == typed.strip()
     assert ("<html" in html) is (not htmx)
+    assert "HX-Request" in response.headers["Vary"]
     assert _count_notes() == 0
 
 
