@@ -79,6 +79,10 @@ def test_every_review_step_is_logged_with_actor_and_details(scene, chair_client)
                   "Bidrag genåbnet", "Hentet som Word", "Hentet som CSV"):
         assert label in page
     assert "Anne Formand" in page
+    assert "Tekst før: Rammerne for skolelederne er for snævre" in page
+    assert "Tekst efter: Skolelederne mangler råderum" in page
+    assert "Begrundelse: Dublet" in page and "Nøglepunkt: ja" in page
+    assert "body_before" not in page
     # Newest first.
     assert page.index("Vist som udskrift") < page.index("Note redigeret")
 
@@ -114,3 +118,16 @@ def test_log_is_for_the_chair_of_this_committee_only(scene, chair_client, make_c
     page = text_of(chair_client.get(url(scene, "/log")))
     assert "Hemmelig grund i Odense" not in page
     assert "Intet i loggen endnu." in page
+
+
+def test_action_changes_read_in_danish(scene, app):
+    action = service.create_action(scene.committee, scene.chair, service.ActionInput(
+        scene.task(3).id, "Fraværsindsats", "Skolechefen", None, "planned"))
+    service.update_action(scene.committee, action, scene.chair, service.ActionInput(
+        scene.task(3).id, "Fraværsindsats", "Skolechefen", None, "done"))
+    db.session.commit()
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "action.update"))
+    described = dict(service.describe_details(entry.details))
+    assert "Status: Planlagt" in described["Før"]
+    assert "Status: Gennemført" in described["Efter"]
+    assert "Ansvarlig: Skolechefen" in described["Efter"]

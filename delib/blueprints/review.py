@@ -573,5 +573,7 @@ def notes_csv(committee_id: int):
 def audit(committee_id: int):
     """The committee's audit log: who did what when."""
     committee = _chair(committee_id)
-    return render("review/audit.html", committee=committee,
-                  entries=service.audit_log(committee), labels=service.AUDIT_LABELS)
+    entries = [(entry, service.describe_details(entry.details))
+               for entry in service.audit_log(committee)]
+    return render("review/audit.html", committee=committee, entries=entries,
+                  labels=service.AUDIT_LABELS)

@@ -63,6 +63,41 @@ AUDIT_LABELS = {
     "export.print": _l("Vist som udskrift"),
 }
 
+#: The audit details' keys as the chair reads them.
+AUDIT_DETAIL_LABELS = {
+    "body_before": _l("Tekst før"), "body_after": _l("Tekst efter"), "body": _l("Tekst"),
+    "tasks_before": _l("Opgaver før"), "tasks_after": _l("Opgaver efter"),
+    "messages_before": _l("Budskaber før"), "messages_after": _l("Budskaber efter"),
+    "version": _l("Version"), "reason": _l("Begrundelse"),
+    "hidden_reason": _l("Var skjult med begrundelsen"),
+    "was_merged_into": _l("Var lagt sammen i note"), "originals": _l("Oprindelige noter"),
+    "key_point": _l("Nøglepunkt"), "title": _l("Hvad"), "task": _l("Opgave"),
+    "responsible": _l("Ansvarlig"), "status": _l("Status"), "due_on": _l("Frist"),
+    "source_note": _l("Fra note"), "source_summary": _l("Fra resumé"),
+    "before": _l("Før"), "after": _l("Efter"), "notes": _l("Noter"),
+    "summaries": _l("Resuméer"), "actions": _l("Handlinger"),
+    "show_authors": _l("Forfattere vist for KL"),
+}
+
+
+def _detail_value(key: str, value) -> str:
+    if isinstance(value, bool):
+        return _("ja") if value else _("nej")
+    if key == "status" and value in STATUS_LABELS:
+        return str(STATUS_LABELS[value])
+    if isinstance(value, dict):
+        return "; ".join(f"{AUDIT_DETAIL_LABELS.get(k, k)}: {_detail_value(k, v)}"
+                         for k, v in value.items() if v not in (None, "", []))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
+
+
+def describe_details(details: dict | None) -> list[tuple[str, str]]:
+    """An audit entry's details as (Danish label, readable value) pairs; empty values left out."""
+    return [(str(AUDIT_DETAIL_LABELS.get(key, key)), _detail_value(key, value))
+            for key, value in (details or {}).items() if value not in (None, "")]
+
 
 class SummaryConflict(DomainError):
     """Someone saved the summary after the version this edit started from."""
