@@ -172,3 +172,16 @@ def test_load_municipalities_is_idempotent(runner):
     assert len(regions) == 5
     aarhus = db.session.get(Municipality, 751)
     assert aarhus.name == "Aarhus" and aarhus.region == "Region Midtjylland"
+
+
+def test_malformed_replacement_keeps_the_old_event(runner, event, tmp_path):
+    from delib.services.programme import read_programme_file
+
+    bad = tmp_path / "butm2021-bad.toml"
+    bad.write_text(read_programme_file("butm2021.toml").replace("number = 5", "number = 4"),
+                   "utf-8")
+    result = runner.invoke(args=["load-programme", "--replace", str(bad)])
+    assert result.exit_code != 0 and "theme_meetings[5].number" in result.output
+    db.session.expire_all()
+    kept = db.session.scalar(select(Event).where(Event.slug == "butm2021"))
+    assert kept.id == event.id and len(kept.theme_meetings) == 5
