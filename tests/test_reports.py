@@ -155,9 +155,18 @@ def test_neutralise_cell(value, expected):
     assert reports.neutralise_cell(value) == expected
 
 
-def test_report_file_names_are_safe(scene):
+def test_report_file_names_are_safe(scene, chair_client):
     report = reports.build_report(scene.committee)
     assert report.filename_stem == "bidrag-aarhus-børne-og-ungeudvalget-udkast"
+    scene.committee.name = "Udvalg for Łódź / \"venskab\"; ✓"
+    db.session.commit()
+    for path in ("/rapport.docx?udkast=1", "/noter.csv?udkast=1"):
+        response = chair_client.get(url(scene, path))
+        assert response.status_code == 200
+        disposition = response.headers["Content-Disposition"]
+        assert disposition.startswith("attachment;") and '"venskab"' not in disposition
+        encoded = "filename*=UTF-8''bidrag-aarhus-udvalg-for-%C5%82%C3%B3d%C5%BA-venskab"
+        assert encoded in disposition
 
 
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),

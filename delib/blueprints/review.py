@@ -1,7 +1,9 @@
 """The chair's review: notes grouped by task, summaries, follow-up actions, approve and submit,
 versions, reports (Word, printable page, CSV) and the audit log."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+import io
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -527,6 +529,14 @@ def _export(committee, kind: str, report) -> None:
     db.session.commit()
 
 
+def _download(body: bytes, filename: str, mimetype: str):
+    # send_file writes an ASCII filename plus an RFC 5987 filename* for names like "Ærø".
+    response = send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True,
+                         download_name=filename, etag=False, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/rapport")
 @member_required
 def report(committee_id: int):
@@ -547,11 +557,8 @@ def report_docx(committee_id: int):
     data = reports.build_report(committee, _report_source(committee))
     body = reports.docx_bytes(data)
     _export(committee, "docx", data)
-    response = current_app.response_class(
-        body, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    response.headers["Content-Disposition"] = f'attachment; filename="{data.filename_stem}.docx"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _download(body, f"{data.filename_stem}.docx",
+                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
 @bp.get("/noter.csv")
@@ -562,10 +569,7 @@ def notes_csv(committee_id: int):
     data = reports.build_report(committee, _report_source(committee))
     body = reports.csv_bytes(data)
     _export(committee, "csv", data)
-    response = current_app.response_class(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{data.filename_stem}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _download(body, f"{data.filename_stem}.csv", "text/csv")
 
 
 @bp.get("/log")
