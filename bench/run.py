@@ -241,7 +241,7 @@ def _bulk_notes(total: int) -> int:
     committees = list(db.session.execute(select(Committee.id, Committee.event_id)))
     authors = dict(db.session.execute(
         select(Participant.committee_id, func.min(Participant.id))
-        .group_by(Participant.committee_id)).tuples().all())
+        .group_by(Participant.committee_id)).all())
     task_ids = list(db.session.scalars(select(Task.id)))
     slot_of = {}
     for slot_id, event_id in db.session.execute(
@@ -328,19 +328,21 @@ class Stats:
         self.latencies: dict[str, list[float]] = {}
         self.statuses: dict[str, dict[str, int]] = {}
         self.errors: dict[str, list[str]] = {}
+        self.failed: dict[str, int] = {}
 
     def add(self, name: str, seconds: float, status: int | str, ok: bool) -> None:
         self.latencies.setdefault(name, []).append(seconds * 1000)
         by_status = self.statuses.setdefault(name, {})
         by_status[str(status)] = by_status.get(str(status), 0) + 1
         if not ok:
+            self.failed[name] = self.failed.get(name, 0) + 1
             errors = self.errors.setdefault(name, [])
             if len(errors) < 5:
                 errors.append(str(status))
 
     def error_count(self, name: str) -> int:
-        return sum(n for s, n in self.statuses.get(name, {}).items()
-                   if not s.isdigit() or int(s) >= 400)
+        """Answers other than the expected ones: 5xx, 4xx, redirects, timeouts, resets."""
+        return self.failed.get(name, 0)
 
     def summary(self, name: str, seconds: float | None = None) -> dict:
         values = sorted(self.latencies.get(name, []))
@@ -462,6 +464,18 @@ async def post_note(client, stats, committee, person, k, name="post_note"):
 # The measurements.
 
 
+async def open_break_screens(client, people, concurrency: int = 16) -> None:
+    """Everyone loads the notes list once (untimed), as when the break screen opens."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(committee, person):
+        person.etag = ""
+        async with gate:
+            await poll(client, Stats(), committee, person)
+
+    await asyncio.gather(*(one(c, p) for c, p in people))
+
+
 async def saturate(name, make_request, concurrency: int, seconds: float) -> dict:
     """Closed loop: `concurrency` clients send requests back to back for `seconds`."""
     stats = Stats()
@@ -486,6 +500,7 @@ async def the_break(client, fixture: Fixture, seconds: float, poll_every: float,
     start = loop.time()
     end = start + seconds
     late = {"count": 0, "worst_ms": 0.0}
+    skipped = {"polls": 0}
     counter = iter(range(10**9))
 
     async def at(when: float):
@@ -499,6 +514,8 @@ async def the_break(client, fixture: Fixture, seconds: float, poll_every: float,
             late["worst_ms"] = max(late["worst_ms"], lag)
 
     async def participant(committee, person):
+        # Like the browser: one request at a time, and a tick missed while the previous poll was
+        # still waiting is skipped, not made up for (the update simply shows later).
         next_poll = start + random.uniform(0, poll_every)
         next_post = start + random.uniform(0, post_every)
         while True:
@@ -508,10 +525,13 @@ async def the_break(client, fixture: Fixture, seconds: float, poll_every: float,
             await at(when)
             if next_post <= next_poll:
                 await post_note(client, stats, committee, person, next(counter))
-                next_post += post_every * random.uniform(0.7, 1.3)
+                next_post = max(next_post, loop.time()) + post_every * random.uniform(0.7, 1.3)
             else:
                 await poll(client, stats, committee, person)
                 next_poll += poll_every
+            while next_poll < loop.time():
+                next_poll += poll_every
+                skipped["polls"] += 1
 
     async def analyst():
         next_load = start + random.uniform(0, analyst_every)
@@ -530,6 +550,7 @@ async def the_break(client, fixture: Fixture, seconds: float, poll_every: float,
     polls = stats.statuses.get("poll", {})
     out["_poll_304_share"] = round(polls.get("304", 0) / max(1, sum(polls.values())), 3)
     out["_late_starts_over_100ms"] = late["count"]
+    out["_polls_skipped_while_waiting"] = skipped["polls"]
     out["_worst_start_lag_ms"] = round(late["worst_ms"], 1)
     out["_seconds"] = round(elapsed, 1)
     out["_errors"] = sum(stats.error_count(n) for n in stats.latencies)
@@ -680,6 +701,14 @@ async def _measure(args, fixture, app_server, hello_server, overview, workdir, s
     people = fixture.people
     out: dict = {}
 
+    # Measured first, with the notes every committee starts with (--notes), as at the break's start.
+    weight = await page_weight(app, fixture)
+    weight["notes_on_screen"] = args.notes
+    out["page_weight"] = weight
+    print(f"\nBreak screen page weight with {args.notes} notes:"
+          f" {weight.get('total_bytes', 0) / 1024:.1f} kB uncompressed"
+          f" {json.dumps(weight.get('parts', weight))}")
+
     print(f"\nSaturation: {args.concurrency} concurrent clients,"
           f" {args.saturate_seconds:.0f} s per endpoint")
     sat: dict = {}
@@ -689,10 +718,8 @@ async def _measure(args, fixture, app_server, hello_server, overview, workdir, s
 
     sat["hello"] = await saturate("hello", hello_request, args.concurrency, args.saturate_seconds)
 
-    # Every participant learns its list's ETag first, as the break screen does when it loads.
-    for _committee, person in people:
-        person.etag = ""
-    await asyncio.gather(*(poll(app, Stats(), c, p) for c, p in people))
+    # Every participant opens the break screen and so learns its list's ETag.
+    await open_break_screens(app, people)
 
     async def poll_request(stats, k):
         committee, person = people[k % len(people)]
@@ -718,7 +745,13 @@ async def _measure(args, fixture, app_server, hello_server, overview, workdir, s
         sat[name] = await saturate(name, request, args.concurrency, args.saturate_seconds)
         if profiler:
             await asyncio.to_thread(profiler.wait)
-    present = (await app.request("GET", overview, fixture.analyst))[0] not in (404, 405)
+    status, headers, _body = await app.request("GET", overview, fixture.analyst)
+    if status in (301, 302, 307, 308) and headers.get("location", "").startswith(("/", "http")):
+        overview = re.sub(r"^https?://[^/]+", "", headers["location"])  # /kl -> /kl/
+        status = (await app.request("GET", overview, fixture.analyst))[0]
+    present = status == 200
+    if status not in (200, 404, 405):
+        print(f"  the KL overview {overview} answers {status} to a KL analyst")
     if present:
         async def overview_request(stats, k):
             await timed(stats, "kl_overview", (200,), app.request("GET", overview, fixture.analyst))
@@ -730,31 +763,26 @@ async def _measure(args, fixture, app_server, hello_server, overview, workdir, s
         s["ratio_to_hello"] = round(s.get("throughput_rps", 0) / base, 3)
         print(_line(name, s, s["ratio_to_hello"]))
     if not present:
-        print(f"  kl_overview    not measured: {overview} answers 404 (the KL overview is not"
-              " built yet)")
+        print(f"  kl_overview    not measured: {overview} answers {status} (not built yet?)")
     out["saturation"] = sat
     out["profiles"] = profiles
+    out["overview_path"] = overview
 
     analyst_text = (f", a KL analyst loads the overview every {args.analyst_every:.0f} s"
                     if present else "")
     print(f"\nThe break: {len(people)} participants poll every {args.poll_every:.0f} s and post"
           f" every ~{args.post_every:.0f} s for {args.duration:.0f} s{analyst_text}")
-    for _committee, person in people:
-        person.etag = ""
-    await asyncio.gather(*(poll(app, Stats(), c, p) for c, p in people))
+    await open_break_screens(app, people)
     brk = await the_break(app, fixture, args.duration, args.poll_every, args.post_every,
                           overview if present else None, args.analyst_every)
     for name, s in brk.items():
         if not name.startswith("_"):
             print(_line(name, s))
     print(f"  unchanged polls (304): {brk['_poll_304_share']:.0%};"
+          f" polls skipped while the previous one waited: {brk['_polls_skipped_while_waiting']};"
           f" requests started >100 ms late by the load driver: {brk['_late_starts_over_100ms']}")
     out["break"] = brk
 
-    weight = await page_weight(app, fixture)
-    out["page_weight"] = weight
-    print(f"\nBreak screen page weight: {weight.get('total_bytes', 0) / 1024:.1f} kB uncompressed"
-          f" {json.dumps(weight.get('parts', weight))}")
 
     if present:
         print(f"\nKL overview with {args.overview_notes:,} notes".replace(",", "."))
