@@ -78,6 +78,8 @@ EXPECTED = {
     "notes.delete": AUTHOR_A,
     # Review: the committee sees its follow-up actions; everything else there is the chairs'.
     "review.actions": MEMBERS_A,
+    # The API's description is public; its data needs a bearer token (see PREFIX_RULES).
+    "api.openapi": EVERYONE,
     # Accounts: staff manage their own account; invitations by admins; links work signed out.
     "account.show": STAFF,
     "account.password": STAFF,
@@ -91,6 +93,8 @@ EXPECTED = {
 #: Families of routes built elsewhere: a prefix and who may use it, unless EXPECTED says more.
 PREFIX_RULES = (
     ("/kl", KL),
+    # KL's read-only API answers bearer tokens only; a browser session opens none of it.
+    ("/api", NOBODY),
 )
 
 
