@@ -105,7 +105,6 @@ def live_app(tmp_path):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.sqlite'}",
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_ENABLED": False,
-        "NOTES_POLL_SECONDS": 1,
     })
     with app.app_context():
         db.create_all()

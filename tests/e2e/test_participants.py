@@ -181,11 +181,11 @@ def test_live_update_never_takes_focus_or_text_from_a_writer(live_server, seed, 
     first_half = "Vi skal have en fælles retning for "
     field.press_sequentially(first_half, delay=40)
 
-    # Someone else posts while Dorte is mid-sentence; the poll (every second here) brings it in.
+    # Someone else posts while Dorte is mid-sentence; the poll (every 3 s) brings it in.
     arriving = "Del viden om indsatser på tværs af kommuner."
     post_note(other, arriving, tasks=[4])
     second_half = "dagtilbud, skole og ungdomsuddannelse, med plads til lokal ledelse"
-    field.press_sequentially(second_half, delay=60)  # ~4 s of typing, spanning several polls
+    field.press_sequentially(second_half, delay=100)  # ~7 s of typing, spanning two polls
     expect(card(writer, arriving)).to_be_visible(timeout=ARRIVES_WITHIN_MS)
 
     state = writer.evaluate("""() => {
