@@ -187,29 +187,55 @@ def _note_text(k: int) -> str:
     return f"{_PHRASES[k % len(_PHRASES)]} (punkt {k + 1})"
 
 
-def seed_overview_notes(total: int) -> dict:
-    """Bring the database up to `total` notes for the KL overview measurement.
+def build_overview_database(url: str, total: int) -> tuple[Person, dict]:
+    """A second database for KL's overview: every municipality submitted, `total` notes in all.
 
-    bench/bench_overview.py (written with the KL overview) may define `seed(app, total) -> dict`
-    to create notes in the shape the overview reads (approved and submitted), and `PATH`, the
-    overview's URL. Without it, plain notes are inserted in bulk and /kl is tried.
+    The notes are made in the shape the overview reads (approved, submitted, latest version) by
+    `seed(app, total) -> dict` in bench/bench_overview.py if it defines one, else by
+    delib.services.demo.seed_national_demo. Returns the KL analyst's session and what was made.
     """
-    from delib import create_app
-    from delib.extensions import db
+    from sqlalchemy import select
 
-    app = create_app()
+    from delib import create_app
+    from delib.auth import hash_password
+    from delib.extensions import db
+    from delib.models import Municipality, User
+    from delib.services import demo
+    from delib.services.municipalities import load_municipalities
+    from delib.services.programme import import_programme, read_programme_file
+
     module = _overview_module()
+    previous = os.environ.get("DATABASE_URL", "")
+    os.environ["DATABASE_URL"] = url
+    try:
+        app = create_app()
+    finally:
+        os.environ["DATABASE_URL"] = previous
     with app.app_context():
+        db.create_all()
+        load_municipalities()
+        event = import_programme(read_programme_file(app.config["DEFAULT_PROGRAMME"]))
+        rng = random.Random(98)  # made-up populations, so the size groups are not all empty
+        for m in db.session.scalars(select(Municipality)):
+            m.population = m.population or rng.choice([rng.randint(1500, 49000),
+                                                       rng.randint(50001, 350000)])
+        analyst = User(email="analytiker@bench.delib.dk", name="KL Analytiker", role="kl_analyst",
+                       password_hash=hash_password(secrets.token_urlsafe(12)))
+        db.session.add(analyst)
+        db.session.commit()
         if module is not None and hasattr(module, "seed"):
             info = dict(module.seed(app, total) or {})
-            info["seeded_by"] = "bench/bench_overview.py"
+            info["seeded_by"] = "bench/bench_overview.py seed()"
         else:
-            info = {"seeded_by": "bench/run.py (plain notes; bench/bench_overview.py is absent)",
-                    "notes": _bulk_notes(total)}
+            made = demo.seed_national_demo(event, notes=total, participation=1.0,
+                                           submit_share=1.0)
+            info = {"seeded_by": "delib.services.demo.seed_national_demo", "notes": made.notes,
+                    "submitted_municipalities": made.submitted}
         db.session.commit()
+        person = _signed_in(app, analyst)
         db.session.remove()
         db.engine.dispose()
-    return info
+    return person, info
 
 
 def _overview_module():
@@ -225,44 +251,6 @@ def _overview_module():
 def overview_path() -> str:
     module = _overview_module()
     return getattr(module, "PATH", "/kl") if module is not None else "/kl"
-
-
-def _bulk_notes(total: int) -> int:
-    """Insert plain notes, spread over the committees, until the database holds `total`."""
-    from sqlalchemy import func, insert, select
-
-    from delib.extensions import db
-    from delib.models import Committee, DiscussionSlot, Note, Participant, Task
-    from delib.models.base import utcnow
-    from delib.models.notes import note_tasks
-
-    have = db.session.scalar(select(func.count(Note.id)))
-    missing = max(0, total - have)
-    committees = list(db.session.execute(select(Committee.id, Committee.event_id)))
-    authors = dict(db.session.execute(
-        select(Participant.committee_id, func.min(Participant.id))
-        .group_by(Participant.committee_id)).all())
-    task_ids = list(db.session.scalars(select(Task.id)))
-    slot_of = {}
-    for slot_id, event_id in db.session.execute(
-            select(DiscussionSlot.id, DiscussionSlot.event_id).order_by(DiscussionSlot.starts_at)):
-        slot_of.setdefault(event_id, slot_id)
-    now = utcnow()
-    rows = []
-    for k in range(missing):
-        committee_id, event_id = committees[k % len(committees)]
-        rows.append(dict(committee_id=committee_id, slot_id=slot_of.get(event_id),
-                         client_key=uuid.uuid4().hex,
-                         author_participant_id=authors.get(committee_id),
-                         author_name="Deltager", body=_note_text(k), created_at=now,
-                         updated_at=now, hidden_reason="", key_point=False, version=1))
-    for start in range(0, len(rows), 2000):
-        chunk = rows[start:start + 2000]
-        ids = db.session.scalars(insert(Note).returning(Note.id), chunk).all()
-        db.session.execute(insert(note_tasks), [
-            {"note_id": note_id, "task_id": task_ids[i % len(task_ids)]}
-            for i, note_id in enumerate(ids)])
-    return have + missing
 
 
 # ------------------------------------------------------------------------------------------------
@@ -576,13 +564,13 @@ async def page_weight(client, fixture: Fixture) -> dict:
     return {"total_bytes": total, "parts": sizes}
 
 
-async def overview_latency(client, fixture: Fixture, path: str, samples: int) -> dict:
+async def overview_latency(client, analyst: Person, path: str, samples: int) -> dict:
     stats = Stats()
-    first = await client.request("GET", path, fixture.analyst)
+    first = await client.request("GET", path, analyst)  # warm-up, not counted
     if first[0] in (404, 405):
         return {"present": False, "status": first[0]}
     for _ in range(samples):
-        await timed(stats, "kl_overview", (200,), client.request("GET", path, fixture.analyst))
+        await timed(stats, "kl_overview", (200,), client.request("GET", path, analyst))
     out = stats.summary("kl_overview")
     out.update(present=True, path=path, bytes=len(first[2]), first_status=first[0])
     return out
@@ -682,7 +670,7 @@ def main(argv=None) -> int:
               f"and hello (:{hello_server.port})")
         overview = overview_path()
         result.update(asyncio.run(_measure(args, fixture, app_server, hello_server, overview,
-                                           workdir, stamp)))
+                                           workdir, stamp, env)))
     finally:
         for server in servers:
             server.stop()
@@ -695,7 +683,8 @@ def main(argv=None) -> int:
     return 0
 
 
-async def _measure(args, fixture, app_server, hello_server, overview, workdir, stamp) -> dict:
+async def _measure(args, fixture, app_server, hello_server, overview, workdir, stamp,
+                   env) -> dict:
     app = Client(app_server.port, fixture.cookie_name)
     hello = Client(hello_server.port, fixture.cookie_name)
     people = fixture.people
@@ -785,9 +774,17 @@ async def _measure(args, fixture, app_server, hello_server, overview, workdir, s
 
 
     if present:
-        print(f"\nKL overview with {args.overview_notes:,} notes".replace(",", "."))
-        info = await asyncio.to_thread(seed_overview_notes, args.overview_notes)
-        result = await overview_latency(app, fixture, overview, args.overview_samples)
+        print(f"\nKL overview with {args.overview_notes:,} submitted notes".replace(",", "."))
+        url = f"sqlite:///{workdir / 'overview.sqlite'}"
+        analyst, info = await asyncio.to_thread(build_overview_database, url,
+                                                args.overview_notes)
+        kl_server = Server("delib-kl", "wsgi:app", {**env, "DATABASE_URL": url}, workdir)
+        try:
+            await asyncio.to_thread(kl_server.wait_ready, "/")
+            result = await overview_latency(Client(kl_server.port, fixture.cookie_name), analyst,
+                                            overview, args.overview_samples)
+        finally:
+            await asyncio.to_thread(kl_server.stop)
         result["seed"] = info
         print(_line("kl_overview", result) + f"  ({info.get('seeded_by')})")
     else:
