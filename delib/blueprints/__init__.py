@@ -5,9 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app."""
-    from delib.blueprints import auth, committees, main, notes
-    from delib.blueprints import account, legal
-    from delib.blueprints import review
+    from delib.blueprints import account, auth, committees, legal, main, notes, review
 
     for module in (main, auth, committees, notes, legal, account):
         app.register_blueprint(module.bp)
