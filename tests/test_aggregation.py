@@ -158,3 +158,13 @@ def test_load_population_refuses_bad_files_and_changes_nothing(runner, tmp_path,
     assert result.exit_code != 0
     assert message in result.output
     assert municipality("København").population is None
+
+
+def test_matrices_in_one_statement_equal_single_matrices(event, data):
+    together = aggregation.matrices(event, "task")
+    for kind, combined in zip(aggregation.COL_KINDS, together, strict=True):
+        alone = aggregation.matrix(event, "task", kind)
+        assert combined.col_kind == kind
+        assert combined.cells == alone.cells and combined.total == alone.total
+        assert combined.column_totals == alone.column_totals
+        assert combined.row_totals == alone.row_totals

@@ -117,7 +117,8 @@ def participation():
         "event": event.slug,
         "total": {k: int(getattr(p.total, k) or 0) for k in (
             "municipalities", "with_committee", "with_notes", "submitted", "notes")},
-        "by_region": [{**group(r, "region_code"), "region": r.label} for r in p.by_region],
+        "by_region": [{**group(r, "region_code"), "region_code": int(r.key), "region": r.label}
+                      for r in p.by_region],
         "by_size_group": [group(r, "size_group") for r in p.by_size],
         "municipalities": [{
             "code": r.code, "name": r.name, "region_code": r.region_code, "region": r.region,

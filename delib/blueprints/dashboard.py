@@ -63,11 +63,11 @@ def _choices(event: Event) -> dict:
 def index():
     """The overview: who took part, and tasks and messages against talks, meetings and breaks."""
     event = _event()
+    by_talk, by_theme, by_slot = aggregation.matrices(event, "task")
     matrices = [
-        (_("Opgaver og politiske oplæg"), aggregation.matrix(event, "task", "talk")),
-        (_("Opgaver og temamøder"), aggregation.matrix(event, "task", "theme_meeting")),
-        (_("Opgaver og pauser med kommunale drøftelser"),
-         aggregation.matrix(event, "task", "slot")),
+        (_("Opgaver og politiske oplæg"), by_talk),
+        (_("Opgaver og temamøder"), by_theme),
+        (_("Opgaver og pauser med kommunale drøftelser"), by_slot),
         (_("Budskaber til Christiansborg og pauser"), aggregation.matrix(event, "message", "slot")),
     ]
     return render("dashboard/index.html", event=event,

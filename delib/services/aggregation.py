@@ -10,7 +10,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, distinct, exists, func, select
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
 
 from delib.extensions import db
@@ -177,14 +190,20 @@ def _apply_note_filters(stmt, f: Filters):
     return stmt
 
 
-def _notes_base(event_id: int, columns):
-    return (
+def _notes_base(event_id: int, columns, municipality: bool = True):
+    stmt = (
         select(*columns)
         .select_from(SubmissionNote)
         .join(Submission, Submission.id == SubmissionNote.submission_id)
-        .join(Municipality, Municipality.code == SubmissionNote.municipality_code)
         .where(_latest(event_id))
     )
+    if municipality:
+        stmt = stmt.join(Municipality, Municipality.code == SubmissionNote.municipality_code)
+    return stmt
+
+
+def _needs_municipality(f: Filters) -> bool:
+    return (f.region_code, f.size_group, f.municipality_code) != (None, None, None)
 
 
 # --- participation -----------------------------------------------------------------------------
@@ -240,23 +259,6 @@ def participation_by_municipality(event: Event, f: Filters | None = None) -> lis
     return list(db.session.execute(stmt.order_by(Municipality.name)))
 
 
-def _rollup(event_id: int, key, label):
-    rows = _participation_rows(event_id).subquery()
-    stmt = (
-        select(
-            rows.c[key].label("key"), rows.c[label].label("label") if label else rows.c[key],
-            func.count().label("municipalities"),
-            func.sum(case((rows.c.committees > 0, 1), else_=0)).label("with_committee"),
-            func.sum(case((rows.c.draft_notes > 0, 1), else_=0)).label("with_notes"),
-            func.sum(case((rows.c.submissions > 0, 1), else_=0)).label("submitted"),
-            func.sum(rows.c.submitted_notes).label("notes"),
-        )
-        .group_by(rows.c[key], *( [rows.c[label]] if label else []))
-        .order_by(rows.c[key])
-    )
-    return list(db.session.execute(stmt))
-
-
 @dataclass
 class Participation:
     total: object
@@ -266,21 +268,32 @@ class Participation:
 
 
 def participation(event: Event) -> Participation:
-    """Totals of who took part, overall, by region and by size group (all counted in SQL)."""
-    rows = _participation_rows(event.id).subquery()
-    total = db.session.execute(select(
+    """Totals of who took part, overall, by region and by size group: one SQL statement.
+
+    The per-municipality rows are a CTE used three times, so SQLite materialises it once.
+    """
+    p = _participation_rows(event.id).cte("participation_rows")
+    counts = (
         func.count().label("municipalities"),
-        func.sum(case((rows.c.committees > 0, 1), else_=0)).label("with_committee"),
-        func.sum(case((rows.c.draft_notes > 0, 1), else_=0)).label("with_notes"),
-        func.sum(case((rows.c.submissions > 0, 1), else_=0)).label("submitted"),
-        func.coalesce(func.sum(rows.c.submitted_notes), 0).label("notes"),
-        func.coalesce(func.sum(rows.c.demo), 0).label("demo"),
-    )).one()
-    by_size = _rollup(event.id, "size_group", None)
+        func.sum(case((p.c.committees > 0, 1), else_=0)).label("with_committee"),
+        func.sum(case((p.c.draft_notes > 0, 1), else_=0)).label("with_notes"),
+        func.sum(case((p.c.submissions > 0, 1), else_=0)).label("submitted"),
+        func.coalesce(func.sum(p.c.submitted_notes), 0).label("notes"),
+        func.coalesce(func.sum(p.c.demo), 0).label("demo"),
+    )
+    total = select(literal("total").label("kind"), literal("").label("key"),
+                   literal("").label("label"), *counts)
+    by_region = select(literal("region"), cast(p.c.region_code, String), p.c.region,
+                       *counts).group_by(p.c.region_code, p.c.region)
+    by_size = select(literal("size"), p.c.size_group, p.c.size_group,
+                     *counts).group_by(p.c.size_group)
+    rows = db.session.execute(union_all(total, by_region, by_size)).all()
     order = {key: i for i, key in enumerate(SIZE_ORDER)}
-    by_size.sort(key=lambda r: order.get(r.key, 99))
-    return Participation(total=total, by_region=_rollup(event.id, "region_code", "region"),
-                         by_size=by_size, demo_submissions=int(total.demo or 0))
+    regions_ = sorted((r for r in rows if r.kind == "region"), key=lambda r: int(r.key))
+    sizes = sorted((r for r in rows if r.kind == "size"), key=lambda r: order.get(r.key, 99))
+    total_row = next(r for r in rows if r.kind == "total")
+    return Participation(total=total_row, by_region=regions_, by_size=sizes,
+                         demo_submissions=int(total_row.demo or 0))
 
 
 # --- tasks × contexts --------------------------------------------------------------------------
@@ -335,32 +348,74 @@ def _col_column(kind: str):
 def matrix(event: Event, rows: str = "task", cols: str = "talk",
            f: Filters | None = None) -> Matrix:
     """Municipalities and notes per task (or message) and talk/theme meeting/break, in SQL."""
-    if rows not in ROW_KINDS or cols not in COL_KINDS:
+    return matrices(event, rows, (cols,), f)[0]
+
+
+def matrices(event: Event, rows: str = "task", cols=COL_KINDS,
+             f: Filters | None = None) -> list[Matrix]:
+    """Several matrices with the same rows (tasks or messages) from one SQL statement.
+
+    Two passes over the notes, whatever the number of matrices. Pass 1 counts notes per
+    (row, talk, theme meeting, break, municipality): a note has one value of each context and
+    is at most once in a row, so cells and row totals follow by summing. Column totals and
+    the grand total must count a note that maps to two rows once, so pass 2 counts notes per
+    (talk, theme meeting, break, municipality) directly.
+    """
+    if rows not in ROW_KINDS or not cols or any(c not in COL_KINDS for c in cols):
         raise ValueError(f"unknown matrix {rows} × {cols}")
     f = f or Filters()
     assoc, row_col = _row_assoc(rows)
-    col = _col_column(cols)
-    counts = (func.count(distinct(SubmissionNote.municipality_code)),
-              func.count(distinct(SubmissionNote.id)))
-
-    def grouped(*keys):
-        stmt = _notes_base(event.id, [*keys, *counts]).join(
-            assoc, assoc.c.submission_note_id == SubmissionNote.id)
-        return db.session.execute(_apply_note_filters(stmt, f).group_by(*keys)).all()
-
-    cells = {(r, c): Cell(m, n) for r, c, m, n in grouped(row_col, col)}
-    row_totals = {r: Cell(m, n) for r, m, n in grouped(row_col)}
-    column_totals = {c: Cell(m, n) for c, m, n in grouped(col)}
-    total_stmt = _apply_note_filters(_notes_base(event.id, counts), f).where(
-        exists().where(assoc.c.submission_note_id == SubmissionNote.id))
-    total = Cell(*db.session.execute(total_stmt).one())
-    row_items = event.tasks if rows == "task" else event.messages
-    columns = list({"talk": event.talks, "theme_meeting": event.theme_meetings,
-                    "slot": event.slots}[cols])
-    if None in column_totals:
-        columns.append(None)
-    return Matrix(rows=list(row_items), columns=columns, cells=cells, row_totals=row_totals,
-                  column_totals=column_totals, total=total, row_kind=rows, col_kind=cols)
+    contexts = [_col_column(c) for c in COL_KINDS]
+    names = ("talk", "theme_meeting", "slot")
+    joined = _needs_municipality(f)  # the join costs a lookup per note; skip it if unused
+    per_row = _apply_note_filters(_notes_base(event.id, [
+        row_col.label("r"), *(c.label(n) for c, n in zip(contexts, names, strict=True)),
+        SubmissionNote.municipality_code.label("m"), func.count().label("n"),
+    ], joined).join(assoc, assoc.c.submission_note_id == SubmissionNote.id), f).group_by(
+        row_col, *contexts, SubmissionNote.municipality_code).cte("matrix_rows")
+    per_col = _apply_note_filters(_notes_base(event.id, [
+        *(c.label(n) for c, n in zip(contexts, names, strict=True)),
+        SubmissionNote.municipality_code.label("m"), func.count().label("n"),
+    ], joined).where(exists().where(assoc.c.submission_note_id == SubmissionNote.id)), f
+    ).group_by(*contexts, SubmissionNote.municipality_code).cte("matrix_columns")
+    none = cast(null(), Integer)
+    munis_r, notes_r = func.count(distinct(per_row.c.m)), func.sum(per_row.c.n)
+    munis_c, notes_c = func.count(distinct(per_col.c.m)), func.sum(per_col.c.n)
+    parts = [
+        select(literal("").label("kind"), literal(1).label("level"), per_row.c.r, none,
+               munis_r, notes_r).group_by(per_row.c.r),
+        select(literal(""), literal(3), none, none, munis_c, func.coalesce(notes_c, 0)),
+    ]
+    for kind in cols:
+        parts += [
+            select(literal(kind), literal(0), per_row.c.r, per_row.c[kind], munis_r, notes_r)
+            .group_by(per_row.c.r, per_row.c[kind]),
+            select(literal(kind), literal(2), none, per_col.c[kind], munis_c, notes_c)
+            .group_by(per_col.c[kind]),
+        ]
+    found = {kind: ({}, {}) for kind in cols}
+    row_totals, total = {}, Cell()
+    for kind, level, r, c, m, n in db.session.execute(union_all(*parts)):
+        if level == 0:
+            found[kind][0][(r, c)] = Cell(m, int(n))
+        elif level == 2:
+            found[kind][1][c] = Cell(m, int(n))
+        elif level == 1:
+            row_totals[r] = Cell(m, int(n))
+        else:
+            total = Cell(m, int(n))
+    row_items = list(event.tasks if rows == "task" else event.messages)
+    result = []
+    for kind in cols:
+        cells, column_totals = found[kind]
+        columns = list({"talk": event.talks, "theme_meeting": event.theme_meetings,
+                        "slot": event.slots}[kind])
+        if None in column_totals:
+            columns.append(None)
+        result.append(Matrix(rows=row_items, columns=columns, cells=cells,
+                             row_totals=row_totals, column_totals=column_totals, total=total,
+                             row_kind=rows, col_kind=kind))
+    return result
 
 
 # --- drill-down --------------------------------------------------------------------------------

@@ -1,0 +1,107 @@
+"""Time KL's overview with 98 municipalities and 20,000 submitted notes (not a test).
+
+    .venv/bin/python bench/bench_overview.py [--notes 20000] [--runs 5]
+
+Builds a throw-away SQLite database in a temporary folder, generates the national demo data,
+then times (a) the overview's SQL queries (participation and four task/message matrices, all
+GROUP BY) and (b) the whole /kl/ page over HTTP as a signed-in KL analyst, plus the drill-down
+and a search. Prints milliseconds (median of the runs) and PASS/MISS against the 300 ms budget.
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select  # noqa: E402
+
+from delib import create_app  # noqa: E402
+from delib.auth import hash_password  # noqa: E402
+from delib.extensions import db  # noqa: E402
+from delib.models import Municipality, User  # noqa: E402
+from delib.services import aggregation, demo  # noqa: E402
+from delib.services.municipalities import load_municipalities  # noqa: E402
+from delib.services.programme import import_programme, read_programme_file  # noqa: E402
+
+BUDGET_MS = 300
+
+
+def timed(label: str, fn, runs: int) -> float:
+    fn()  # warm up: first use compiles statements and fills SQLite's page cache
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    median = statistics.median(samples)
+    verdict = "PASS" if median < BUDGET_MS else "MISS"
+    print(f"  {label:<44} {median:8.1f} ms  (min {min(samples):.1f})  {verdict}")
+    return median
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notes", type=int, default=20000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="delib-bench-")
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite"})
+    with app.app_context():
+        db.create_all()
+        load_municipalities()
+        event = import_programme(read_programme_file("butm2021.toml"))
+        rng = random.Random(98)  # noqa: S311 - made-up populations for the size groups
+        for m in db.session.scalars(select(Municipality)):
+            m.population = rng.choice([rng.randint(20000, 50000), rng.randint(50001, 350000)])
+        analyst = User(email="bench@kl.dk", name="Bench", role="kl_analyst",
+                       password_hash=hash_password("bench-bench-bench"))
+        db.session.add(analyst)
+        db.session.commit()
+        started = time.perf_counter()
+        result = demo.seed_national_demo(event, notes=args.notes, participation=1.0,
+                                         submit_share=1.0)
+        db.session.commit()
+        print(f"Generated {result.notes} notes for {result.submitted} municipalities in "
+              f"{time.perf_counter() - started:.1f} s ({folder}).")
+        event_id, user_id = event.id, analyst.get_id()
+
+    def overview_queries():
+        with app.app_context():
+            ev = db.session.get(type(event), event_id)
+            aggregation.participation(ev)
+            aggregation.matrices(ev, "task")  # as the page does: three matrices, one query
+            aggregation.matrix(ev, "message", "slot")
+            db.session.remove()
+
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = user_id
+        session["_fresh"] = True
+
+    def page(path):
+        def get():
+            response = client.get(path)
+            assert response.status_code == 200, response.status_code
+        return get
+
+    print(f"Budget {BUDGET_MS} ms, median of {args.runs} runs:")
+    results = [
+        timed("overview SQL (participation + 4 matrices)", overview_queries, args.runs),
+        timed("GET /kl/ (whole page)", page("/kl/"), args.runs),
+        timed("GET /kl/kommuner", page("/kl/kommuner"), args.runs),
+        timed("GET /kl/noter (first page of 20,000)", page("/kl/noter"), args.runs),
+        timed("GET /kl/noter?q=skolefravær", page("/kl/noter?q=skolefrav%C3%A6r"), args.runs),
+    ]
+    missed = sum(r >= BUDGET_MS for r in results)
+    print("All within budget." if not missed else f"{missed} over budget.")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
