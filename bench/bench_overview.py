@@ -9,6 +9,7 @@ and a search. Prints milliseconds (median of the runs) and PASS/MISS against the
 """
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -90,7 +91,9 @@ def main() -> int:
             assert response.status_code == 200, response.status_code
         return get
 
-    print(f"Budget {BUDGET_MS} ms, median of {args.runs} runs:")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Budget {BUDGET_MS} ms, median of {args.runs} runs; load average {load} on "
+          f"{os.cpu_count()} cores (other work on the machine inflates every number):")
     results = [
         timed("overview SQL (participation + 4 matrices)", overview_queries, args.runs),
         timed("GET /kl/ (whole page)", page("/kl/"), args.runs),
