@@ -223,3 +223,36 @@ def test_a_note_post_holds_the_write_lock_only_until_its_commit(app, event, brea
     saved_at = next(i for i, (s, _p) in enumerate(statements) if s.startswith("INSERT INTO note "))
     reads_after = [s for s, _p in statements[saved_at:] if s.startswith("SELECT note.id")]
     assert reads_after, "the answer lists the notes"
+
+
+def _kl_overview(app, make_user, make_client):
+    make_user(role="kl_analyst", email="analytiker@kl.dk", municipality=None)
+    client, actions = make_client()
+    actions.login("analytiker@kl.dk")
+    return client
+
+
+def test_the_kl_overview_runs_the_same_queries_for_1_and_60_submitted_notes(
+        app, event, make_committee, make_user, make_client):
+    from delib.services.demo import NoteSpec, make_submission
+
+    client = _kl_overview(app, make_user, make_client)
+    tasks, talk = event.tasks, event.talks[0]
+    slot = next(s for s in event.slots if s.focus == "talk")
+    make_submission(make_committee(municipality="Aarhus"),
+                    [NoteSpec("Første bidrag om fravær", tasks=[tasks[0]])])
+    db.session.commit()
+    few = _get(app, client, "/kl/")
+    assert "Kommuner der har indsendt 1 af 98" in text_of(few[0])
+
+    for name in ("Odense", "Læsø", "Esbjerg"):
+        make_submission(make_committee(municipality=name), [
+            NoteSpec(f"{name}: punkt {i}", tasks=[tasks[i % len(tasks)]], talk_id=talk.id,
+                     slot_id=slot.id, messages=[event.messages[i % len(event.messages)]])
+            for i in range(20)])
+    db.session.commit()
+    many = _get(app, client, "/kl/")
+    assert many[0].status_code == 200
+    assert "Kommuner der har indsendt 4 af 98" in text_of(many[0])
+    assert "Indsendte noter 61" in text_of(many[0])
+    assert len(many[1]) == len(few[1]), "\n".join(s for s, _p in many[1])
