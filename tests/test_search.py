@@ -1,5 +1,7 @@
 """Danish full-text search over submitted notes: stemming, compounds, highlighting, the index."""
 
+import os
+
 import pytest
 from markupsafe import Markup
 from sqlalchemy import text
@@ -7,6 +9,10 @@ from sqlalchemy import text
 from delib.extensions import db
 from delib.services import aggregation, search
 from delib.services.demo import NoteSpec, make_submission
+
+sqlite_only = pytest.mark.skipif(
+    os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
+    reason="the FTS5 index is SQLite's; PostgreSQL uses its own Danish text search")
 
 
 @pytest.fixture
@@ -85,6 +91,7 @@ def test_highlight_without_terms_is_escaped_text():
     assert search.highlight("<b>x</b>", set()) == "&lt;b&gt;x&lt;/b&gt;"
 
 
+@sqlite_only
 def test_index_follows_orm_inserts_and_deletes(event, notes):
     count = db.session.execute(text("SELECT count(*) FROM submission_note_fts")).scalar()
     assert count == 5
@@ -96,6 +103,7 @@ def test_index_follows_orm_inserts_and_deletes(event, notes):
     assert db.session.execute(text("SELECT count(*) FROM submission_note_fts")).scalar() == 4
 
 
+@sqlite_only
 def test_ensure_index_repairs_an_empty_index(event, notes):
     db.session.execute(text("DELETE FROM submission_note_fts"))
     db.session.commit()
@@ -106,6 +114,7 @@ def test_ensure_index_repairs_an_empty_index(event, notes):
     assert search.ensure_index() is False
 
 
+@sqlite_only
 def test_index_submission_reindexes_bulk_rows(event, notes):
     from delib.models import Submission
 
@@ -116,6 +125,7 @@ def test_index_submission_reindexes_bulk_rows(event, notes):
     assert len(found(event, "fravær")) == 3
 
 
+@sqlite_only
 def test_index_table_survives_drop_and_create(app):
     db.drop_all()
     db.create_all()

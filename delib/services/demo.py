@@ -290,9 +290,21 @@ def seed_national_demo(event: Event, notes: int = 2000, seed: int = 2021,
 
     per_municipality = _spread(rng, notes, len(submitting))
     _insert_submissions(event, rng, submitting, per_municipality, plan, result)
+    _advance_sequences(Committee, Note, Submission, SubmissionNote)
     search.rebuild_index()
     db.session.flush()
     return result
+
+
+def _advance_sequences(*models) -> None:
+    """After inserting explicit ids, move PostgreSQL's id sequences past them (SQLite needs not)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        table = model.__table__.name
+        db.session.execute(
+            select(func.setval(func.pg_get_serial_sequence(table, "id"),
+                               select(func.coalesce(func.max(model.id), 1)).scalar_subquery())))
 
 
 def _spread(rng: random.Random, total: int, buckets: int) -> list[int]:

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import snowballstemmer
 from markupsafe import Markup, escape
-from sqlalchemy import column, delete, event, func, insert, or_, select, table
+from sqlalchemy import and_, column, delete, event, func, insert, or_, select, table
 from sqlalchemy.engine import Connection
 
 from delib.extensions import db
@@ -258,11 +258,17 @@ def prepare(query: str | None) -> Search:
         matching = select(fts.c.rowid).where(fts.c.stems.op("MATCH")(match))
         clause = SubmissionNote.id.in_(matching)
     else:
-        # PostgreSQL: OR the stem with its possible heads, AND across words.
+        # PostgreSQL: per word, its stem or a possible head in the Danish tsvector, or the
+        # stem inside a longer word (a compound: "fravær" in "elevfraværet"); all words needed.
         groups = [{t, *(h for h in _heads(t) if len(h) > MIN_HEAD)} for t in terms]
-        tsquery = " & ".join("(" + " | ".join(sorted(g)) + ")" for g in groups)
-        clause = func.to_tsvector("danish", SubmissionNote.body).op("@@")(
-            func.to_tsquery("danish", tsquery))
+        vector = func.to_tsvector("danish", SubmissionNote.body)
+        conditions = []
+        for term, group in zip(terms, groups, strict=True):
+            condition = vector.op("@@")(func.to_tsquery("danish", " | ".join(sorted(group))))
+            if len(term) >= MIN_HEAD:
+                condition = or_(condition, SubmissionNote.body.ilike(f"%{term}%"))
+            conditions.append(condition)
+        clause = and_(*conditions)
     return Search(query=query, clause=clause, stems=set().union(*groups))
 
 
@@ -270,9 +276,13 @@ def highlight(body: str, stems: set[str]) -> Markup:
     """Escape `body` and wrap each word whose stem is in `stems` in <mark>; safe to render."""
     if not stems:
         return escape(body)
+    heads = tuple(t for t in stems if len(t) >= MIN_HEAD)
     out, last = [], 0
     for match in _WORD.finditer(body or ""):
-        if stem(match.group()) in stems:
+        word_stem = stem(match.group())
+        # A compound whose head matched counts too: "elevfraværet" for "fravær".
+        if word_stem in stems or (len(word_stem) >= 2 * MIN_MODIFIER
+                                  and word_stem.endswith(heads)):
             out.append(escape(body[last:match.start()]))
             out.append(Markup("<mark>") + escape(match.group()) + Markup("</mark>"))
             last = match.end()
