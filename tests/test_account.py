@@ -260,3 +260,16 @@ class TestInvitations:
         assert check_password(chair.password_hash, "ny-kode-til-formand")
         missing = runner.invoke(args=["password-link", "--user", "ingen@example.dk"])
         assert missing.exit_code != 0
+
+
+def test_invitee_name_is_plain_text_and_escaped(client, auth, make_user):
+    admin = make_user(role="municipal_admin", email="admin@aarhus.dk")
+    auth.login(admin.email)
+    response = client.post("/konto/inviter", data={
+        "name": "<script>alert(1)</script>\x00 Ny\u202e", "email": "ny@aarhus.dk",
+        "role": "chair"})
+    html = response.get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Ny er inviteret" in html
+    assert "<script>alert(1)" not in html
+    user = db.session.scalar(select(User).where(User.email == "ny@aarhus.dk"))
+    assert user.name == "<script>alert(1)</script> Ny"

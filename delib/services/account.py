@@ -24,6 +24,7 @@ from delib.models.accounts import (
     ROLE_MUNICIPAL_ADMIN,
     STAFF_ROLES,
 )
+from delib.sanitize import one_line
 from delib.services import DomainError
 from delib.services.audit import record
 
@@ -127,7 +128,7 @@ def invite_user(inviter: User, email: str, name: str, role: str,
                 municipality_code: int | None) -> User:
     """Create a staff account without a password; the invitee sets one through a link."""
     email = (email or "").strip().lower()
-    name = " ".join((name or "").split())
+    name = one_line(name)
     if role not in invitable_roles(inviter):
         raise DomainError(_("Du kan ikke invitere nogen med den rolle."), field="role")
     if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
