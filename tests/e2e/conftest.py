@@ -21,6 +21,7 @@ from delib.models import DiscussionSlot, Event, Municipality, User
 from delib.services import committees as committee_service
 from delib.services.municipalities import load_municipalities
 from delib.services.programme import import_programme, read_programme_file, rehearse_as_if
+from tests.conftest import TEST_DATABASE_URL, _config
 
 CHROMIUM = os.environ.get("DELIB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -99,14 +100,12 @@ def _open_slot_now(event: Event, focus: str) -> DiscussionSlot:
 def live_app(tmp_path):
     """A real app with CSRF on: the programme, the 98 municipalities, a rehearsal of 2021 as if
     today with the theme-meeting break open now, a chair and an Aarhus committee."""
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "e2e-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.sqlite'}",
-        "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": False,
-    })
+    # The same database as the rest of the suite: a fresh SQLite file, or under `make test-pg`
+    # the worker's PostgreSQL database, so the journeys run on both.
+    app = create_app(_config(tmp_path, SECRET_KEY="e2e-secret", WTF_CSRF_ENABLED=True))
     with app.app_context():
+        if TEST_DATABASE_URL:
+            db.drop_all()
         db.create_all()
         load_municipalities()
         event = import_programme(read_programme_file("butm2021.toml"))
@@ -125,6 +124,8 @@ def live_app(tmp_path):
         db.session.remove()
     yield app
     with app.app_context():
+        if TEST_DATABASE_URL:
+            db.drop_all()
         db.engine.dispose()
 
 
