@@ -88,6 +88,10 @@ EXPECTED = {
     "account.second_factor": NOBODY,  # only in the middle of a sign-in
     "account.invite": ADMINS,
     "account.set_password": EVERYONE,  # the signed token in the URL is the authorisation
+    "account.persons_index": ADMINS,
+    # A person's data (participant A): KL admins, and the admin of A's municipality only.
+    "account.person_export": frozenset({"admin_a", "kl_admin"}),
+    "account.person_delete": frozenset({"admin_a", "kl_admin"}),
 }
 
 #: Families of routes built elsewhere: a prefix and who may use it, unless EXPECTED says more.
@@ -187,6 +191,7 @@ class World:
             "slot_id": self.slot.id,
             "note_id": self.note_a.id,
             "participant_id": self.participant_a.id,
+            "person_id": self.participant_a.id,
             "summary_id": self.summary_a.id,
             "action_id": self.action_a.id,
             "submission_id": self.submission_a.id,

@@ -252,3 +252,71 @@ class TestPersonRequests:
     def test_find_person_needs_exactly_one_key(self, app):
         with pytest.raises(DomainError):
             find_person(1, "a@b.dk")
+
+
+class TestAdminPage:
+    """Admins handle a person's request in the browser, within their own municipality."""
+
+    def _admin(self, make_user, make_client, role="municipal_admin", municipality="Aarhus",
+               email="admin@aarhus.dk"):
+        admin = make_user(role=role, municipality=municipality, email=email)
+        client, actions = make_client()
+        actions.login(admin.email)
+        return admin, client
+
+    def test_find_export_and_delete_a_participant(self, world, make_user, make_client):
+        _admin, client = self._admin(make_user, make_client)
+        anna = world["anna"]
+        page = client.get("/konto/personer", query_string={"deltager": anna.id})
+        text = text_of(page)
+        assert "Anna Andersen" in text and "3 noter" in text
+        download = client.get(f"/konto/personer/deltager/{anna.id}/eksport")
+        assert download.mimetype == "application/json"
+        assert "attachment" in download.headers["Content-Disposition"]
+        data = json.loads(download.get_data(as_text=True))
+        assert data["display_name"] == "Anna Andersen" and len(data["notes"]) == 3
+        confirm = client.get(f"/konto/personer/deltager/{anna.id}/slet")
+        assert "Slet Anna Andersen?" in text_of(confirm)
+        assert db.session.get(Participant, anna.id) is not None
+        done = client.post(f"/konto/personer/deltager/{anna.id}/slet", data={})
+        assert done.status_code == 302
+        assert "Noterne står tilbage uden navn" in text_of(client.get("/konto/personer"))
+        db.session.expire_all()
+        assert db.session.get(Participant, anna.id) is None
+        assert "Anna Andersen" not in _names_in_database()
+        actions = set(db.session.scalars(select(AuditEntry.action)))
+        assert {"person.export", "person.delete"} <= actions
+
+    def test_another_municipality_is_out_of_reach(self, world, make_user, make_client):
+        _admin, client = self._admin(make_user, make_client, municipality="Odense",
+                                     email="admin@odense.dk")
+        anna = world["anna"]
+        page = client.get("/konto/personer", query_string={"deltager": anna.id})
+        assert "Personen findes ikke." in text_of(page)
+        assert "Anna Andersen" not in page.get_data(as_text=True)
+        assert client.get(f"/konto/personer/deltager/{anna.id}/eksport").status_code == 403
+        assert client.post(f"/konto/personer/deltager/{anna.id}/slet").status_code == 403
+        assert db.session.get(Participant, anna.id) is not None
+        # Their own municipality's participant is theirs to handle.
+        assert client.get(f"/konto/personer/deltager/{world['bo'].id}/eksport").status_code == 200
+
+    def test_kl_admin_handles_staff_but_not_their_own_account(self, world, make_user,
+                                                             make_client):
+        admin, client = self._admin(make_user, make_client, role="kl_admin", municipality=None,
+                                    email="admin@kl.dk")
+        with client.session_transaction() as session:  # KL admins pass a second factor first
+            session["_user_id"] = admin.get_id()
+        page = client.get("/konto/personer", query_string={"email": "FORMAND@example.dk"})
+        assert "Karen Formand" in text_of(page)
+        client.post(f"/konto/personer/bruger/{admin.id}/slet")
+        assert db.session.get(User, admin.id) is not None
+        assert "Du kan ikke slette din egen konto her." in text_of(client.get("/konto/personer"))
+        client.post(f"/konto/personer/bruger/{world['chair'].id}/slet")
+        db.session.expire_all()
+        assert db.session.get(User, world["chair"].id) is None
+
+    def test_chairs_have_no_access(self, world, client, auth):
+        auth.login("formand@example.dk")
+        assert client.get("/konto/personer").status_code == 403
+        assert client.get(f"/konto/personer/deltager/{world['anna'].id}/eksport"
+                          ).status_code == 403

@@ -1,19 +1,33 @@
-"""Staff accounts: own account page, password change, second factor, invitations, set-up links."""
+"""Staff accounts: own account page, password change, second factor, invitations, set-up links,
+and admins' handling of a person's data on request."""
 
+import json
 import time
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from delib.access import KL_ROLES, staff_required
 from delib.blueprints.auth import _start_session
 from delib.extensions import db, limiter
+from delib.forms import ConfirmForm
 from delib.forms.account import ChangePasswordForm, InviteForm, SetPasswordForm, TotpForm
-from delib.models import User
+from delib.models import Participant, User
 from delib.models.accounts import ROLE_KL_ADMIN, ROLE_MUNICIPAL_ADMIN, STAFF_ROLES
-from delib.services import DomainError
+from delib.services import DomainError, persons
 from delib.services import account as service
+from delib.services.audit import record
 from delib.services.municipalities import all_municipalities
 from delib.web import render
 
@@ -241,3 +255,75 @@ def set_password(token: str):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+# --------------------------------------------------------------------------- a person's data
+
+
+def _load_person(kind: str, person_id: int):
+    """The participant or user an admin may handle; 404 if missing, 403 if not theirs."""
+    model = Participant if kind == "deltager" else User
+    person = db.session.get(model, person_id)
+    if person is None:
+        abort(404)
+    if not persons.may_handle(current_user, person):
+        abort(403)
+    return person
+
+
+@bp.get("/personer")
+@staff_required(ROLE_MUNICIPAL_ADMIN, ROLE_KL_ADMIN)
+def persons_index():
+    """Find a participant (by number) or a staff user (by e-mail) to export or delete."""
+    participant_id = request.args.get("deltager", "").strip()
+    email = request.args.get("email", "").strip()
+    found, message = None, None
+    if participant_id or email:
+        try:
+            person = persons.find_person(int(participant_id) if participant_id.isdigit()
+                                         else None, email or None)
+            if not persons.may_handle(current_user, person):
+                raise DomainError(_("Personen findes ikke."))
+            found = dict(persons.summary(person), id=person.id)
+        except DomainError as error:
+            message = error.message
+        except ValueError:
+            message = _("Skriv deltagerens nummer eller brugerens e-mail.")
+    return render("account/persons.html", found=found, message=message,
+                  participant_id=participant_id, email=email)
+
+
+@bp.get("/personer/<any(deltager, bruger):kind>/<int:person_id>/eksport")
+@staff_required(ROLE_MUNICIPAL_ADMIN, ROLE_KL_ADMIN)
+def person_export(kind: str, person_id: int):
+    """Everything stored about the person, as a JSON download (right of access)."""
+    person = _load_person(kind, person_id)
+    data = persons.export_person(person)
+    record(current_user, "person.export", target=f"{kind}:{person_id}")
+    db.session.commit()
+    response = make_response(json.dumps(data, ensure_ascii=False, indent=2))
+    response.mimetype = "application/json"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="delib-{kind}-{person_id}.json"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/personer/<any(deltager, bruger):kind>/<int:person_id>/slet",
+          methods=["GET", "POST"])
+@staff_required(ROLE_MUNICIPAL_ADMIN, ROLE_KL_ADMIN)
+def person_delete(kind: str, person_id: int):
+    """Delete a person on request: names anonymised, account gone, notes kept (confirmed first)."""
+    person = _load_person(kind, person_id)
+    form = ConfirmForm()
+    if form.is_submitted() and form.validate():
+        try:
+            persons.delete_person(person, by=current_user._get_current_object())
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for("account.persons_index"))
+        db.session.commit()
+        flash(_("Personen er slettet. Noterne står tilbage uden navn."), "success")
+        return redirect(url_for("account.persons_index"))
+    return render("account/confirm_person_delete.html", form=form, kind=kind,
+                  person_id=person_id, found=persons.summary(person))

@@ -5,7 +5,7 @@ under an anonymous author, while their name, account and sign-in data go. Only a
 """
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from delib.extensions import db
 from delib.models import (
@@ -158,3 +158,31 @@ def delete_person(person, by=None) -> dict:
            target="participant" if actor_id.startswith("p:") else "user", **counts)
     db.session.flush()
     return counts
+
+
+def may_handle(admin, person) -> bool:
+    """KL admins handle anyone's request; a municipal admin only their municipality's people."""
+    if admin is None or getattr(admin, "kind", None) != "user":
+        return False
+    if admin.role == "kl_admin":
+        return True
+    if admin.role != "municipal_admin":
+        return False
+    if isinstance(person, Participant):
+        return person.committee.municipality_code == admin.municipality_code
+    return (person.municipality_code == admin.municipality_code
+            and person.role in ("chair", "municipal_admin"))
+
+
+def summary(person) -> dict:
+    """What an admin sees before exporting or deleting: who, where, how many notes."""
+    if isinstance(person, Participant):
+        notes = db.session.scalar(select(func.count(Note.id)).where(
+            Note.author_participant_id == person.id))
+        return {"kind": "deltager", "name": person.display_name,
+                "where": f"{person.committee.name}, {person.committee.municipality.name}",
+                "notes": notes}
+    notes = db.session.scalar(select(func.count(Note.id)).where(Note.author_user_id == person.id))
+    where = person.municipality.name if person.municipality else "KL"
+    return {"kind": "bruger", "name": f"{person.name} <{person.email}>", "where": where,
+            "notes": notes}
