@@ -222,3 +222,22 @@ def test_overview_query_count_is_bounded(kl_client, app, runner, event):
     assert first == second  # independent of the number of notes
     assert first < 40
     assert drill < 25
+
+
+def test_a_second_event_keeps_its_links(kl_client, contributions, event):
+    from delib.services.programme import import_programme, read_programme_file
+
+    text = read_programme_file("butm2021.toml").replace('slug = "butm2021"', 'slug = "butm2099"')
+    text = text.replace("2021-01-28", "2099-01-28").replace(
+        "KL's Børn & Unge Topmøde 2021\"", "KL's Børn & Unge Topmøde 2099\"")
+    import_programme(text)
+    db.session.commit()
+    # The current event is the coming one (2099), which has no contributions yet.
+    assert "Indsendte noter 0" in text_of(kl_client.get("/kl/"))
+    html = kl_client.get("/kl/?event=butm2021").get_data(as_text=True)
+    assert "Indsendte noter 3" in text_of(kl_client.get("/kl/?event=butm2021"))
+    assert "/kl/noter?event=butm2021" in html and "/kl/kommuner?event=butm2021" in html
+    assert 'href="/kl/?event=butm2099"' in html
+    page = text_of(kl_client.get(f"/kl/noter?event=butm2021&task={event.tasks[0].id}"))
+    assert "2 noter" in page
+    assert kl_client.get("/kl/?event=nope").status_code == 404

@@ -4,7 +4,7 @@ Only KL analysts and KL admins get in; they see submitted contributions (latest 
 never a draft. Every number comes from services/aggregation.py.
 """
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, g, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -43,7 +43,16 @@ def _event() -> Event:
              else current_event())
     if event is None:
         abort(404)
+    if slug:
+        g.kl_event_slug = event.slug  # every link on the page stays with this event
     return event
+
+
+@bp.url_defaults
+def _keep_event(endpoint: str, values: dict) -> None:
+    slug = g.get("kl_event_slug")
+    if slug and "event" not in values:
+        values["event"] = slug
 
 
 def _page() -> int:
@@ -71,7 +80,8 @@ def index():
         (_("Opgaver og pauser med kommunale drøftelser"), by_slot),
         (_("Budskaber til Christiansborg og pauser"), aggregation.matrix(event, "message", "slot")),
     ]
-    return render("dashboard/index.html", event=event,
+    events = db.session.scalars(select(Event).order_by(Event.starts_on)).all()
+    return render("dashboard/index.html", event=event, events=events,
                   participation=aggregation.participation(event), matrices=matrices)
 
 
