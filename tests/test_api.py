@@ -151,3 +151,39 @@ def test_cli_creates_token_once(runner, analyst):
     assert api_tokens.verify(secret).email == "api@kl.dk"
     result = runner.invoke(args=["create-api-token", "--email", "nobody@kl.dk"])
     assert result.exit_code != 0 and "ingen bruger" in result.output
+
+
+def test_kl_user_creates_and_revokes_a_token_in_the_browser(client, analyst, auth, data):
+    auth.login("api@kl.dk")
+    response = client.post("/kl/api-noegler", data={"name": "Min analyse"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    secret = html.split('<code class="secret">')[1].split("</code>")[0]
+    assert secret.startswith("delib_")
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/notes", headers=headers).status_code == 200
+    listing = client.get("/kl/api-noegler").get_data(as_text=True)
+    assert "Min analyse" in listing and secret not in listing  # shown once only
+    token = db.session.scalars(db.select(ApiToken)).one()
+    confirm = client.get(f"/kl/api-noegler/{token.id}/tilbagekald")
+    assert "Tilbagekald API-nøglen »Min analyse«?" in confirm.get_data(as_text=True)
+    client.post(f"/kl/api-noegler/{token.id}/tilbagekald")
+    assert client.get("/api/v1/notes", headers=headers).status_code == 401
+    assert "Tilbagekaldt" in client.get("/kl/api-noegler").get_data(as_text=True)
+
+
+def test_tokens_of_others_cannot_be_revoked(client, make_user, auth, token):
+    make_user(role="kl_analyst", email="other@kl.dk", municipality=None)
+    auth.login("other@kl.dk")
+    token_id = db.session.scalars(db.select(ApiToken)).one().id
+    assert client.get(f"/kl/api-noegler/{token_id}/tilbagekald").status_code == 404
+    assert client.post(f"/kl/api-noegler/{token_id}/tilbagekald").status_code == 404
+    assert api_tokens.verify(token) is not None
+
+
+def test_chairs_cannot_reach_the_token_page(client, make_user, auth):
+    make_user(role="chair", email="c@aarhus.dk")
+    auth.login("c@aarhus.dk")
+    assert client.get("/kl/api-noegler").status_code == 403
+    assert client.post("/kl/api-noegler", data={"name": "x"}).status_code == 403

@@ -4,7 +4,7 @@ Only KL analysts and KL admins get in; they see submitted contributions (latest 
 never a draft. Every number comes from services/aggregation.py.
 """
 
-from flask import Blueprint, Response, abort, g, request
+from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +14,7 @@ from delib.access import KL_ROLES, staff_required
 from delib.extensions import db
 from delib.models import Event, Task
 from delib.sanitize import plain_text
-from delib.services import aggregation, audit, exports, search, themes
+from delib.services import DomainError, aggregation, api_tokens, audit, exports, search, themes
 from delib.services.municipalities import SIZE_LABELS, size_group
 from delib.services.programme import current_event
 from delib.web import render
@@ -174,3 +174,44 @@ def export():
     name = exports.filename(event, kind, fmt, anonymise)
     return Response(data, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@bp.get("/api-noegler")
+@kl_required
+def api_tokens_index():
+    """The signed-in KL user's API tokens, and a form for a new one."""
+    return render("dashboard/api_tokens.html", tokens=api_tokens.tokens_of(current_user),
+                  secret=None, error=None)
+
+
+@bp.post("/api-noegler")
+@kl_required
+def api_tokens_create():
+    """Create an API token for the signed-in KL user; its secret is shown this once."""
+    try:
+        token, secret = api_tokens.create_token(current_user, request.form.get("name", ""))
+    except DomainError as error:
+        return render("dashboard/api_tokens.html", status=422, error=error.message, secret=None,
+                      tokens=api_tokens.tokens_of(current_user))
+    audit.record(current_user, "api_token.create", target=f"api_token:{token.id}")
+    db.session.commit()
+    response = render("dashboard/api_tokens.html", tokens=api_tokens.tokens_of(current_user),
+                      secret=secret, error=None)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/api-noegler/<int:token_id>/tilbagekald", methods=["GET", "POST"])
+@kl_required
+def api_tokens_revoke(token_id: int):
+    """Revoke one of one's own API tokens, after a confirmation page."""
+    token = api_tokens.token_of(current_user, token_id)
+    if token is None:
+        abort(404)
+    if request.method == "GET":
+        return render("dashboard/confirm_revoke.html", token=token)
+    api_tokens.revoke(token)
+    audit.record(current_user, "api_token.revoke", target=f"api_token:{token.id}")
+    db.session.commit()
+    flash(_("API-nøglen »%(name)s« virker ikke længere.", name=token.name), "info")
+    return redirect(url_for("dashboard.api_tokens_index"))

@@ -52,3 +52,16 @@ def revoke(token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     db.session.flush()
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """A user's tokens, newest first (revoked ones too, so the list tells the whole story)."""
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def token_of(user: User, token_id: int) -> ApiToken | None:
+    """One of the user's own tokens, or None."""
+    token = db.session.get(ApiToken, token_id)
+    return token if token is not None and token.user_id == user.id else None
