@@ -337,3 +337,16 @@ def test_english_pages_write_dates_and_times_the_english_way(compiled, app, clie
     slot = event.slots[0]
     page = text_of(client.get(f"/udvalg/{committee.id}/pauser/{slot.id}"))
     assert "The break" in page and " kl. " not in page
+
+
+def test_danish_programme_data_is_marked_danish_on_english_pages(compiled, client):
+    """WCAG 3.1.2: the Danish titles on an English page carry lang="da"; a Danish page needs
+    no marking."""
+    danish = client.get("/").get_data(as_text=True)
+    assert '<span lang="da">' not in danish
+    client.post("/sprog", data={"lang": "en", "next": "/"})
+    english = client.get("/").get_data(as_text=True)
+    assert re.search(r'<h1><span lang="da">[^<]*Topmøde 2021</span></h1>', english)
+    # The UI's own words around the data are English and unmarked.
+    assert re.search(r'Theme meeting 5: <span lang="da">Hvad skal der til', english)
+    assert english.count('<span lang="da">') > 20
