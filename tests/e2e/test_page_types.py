@@ -4,6 +4,9 @@ account pages. Zero WCAG 2.0/2.1 A and AA violations on each, in its Danish form
 
 import re
 
+from delib.auth import hash_password
+from delib.extensions import db
+from delib.models import User
 from tests.e2e.helpers import assert_accessible, expect, watch_page
 from tests.e2e.test_chair import committee_with_notes, sign_in  # noqa: F401 - fixture
 from tests.e2e.test_participants import card, join, post_note
@@ -77,4 +80,32 @@ def test_chair_pages(live_server, committee_with_notes, new_context):  # noqa: F
     assert_accessible(page, "the change-password page")
     page.goto(live_server("/konto/totp"))
     assert_accessible(page, "the two-step set-up page")
+    assert not problems, "\n".join(problems)
+
+
+def test_kl_pages_before_anything_is_submitted(live_server, live_app, seed, new_context):
+    """KL's pages in their empty state, the export form and the API keys, on a phone."""
+    with live_app.app_context():
+        db.session.add(User(email="kl@kl.example.dk", name="Kim KL", role="kl_analyst",
+                            password_hash=hash_password("korrekt-hest-batteri")))
+        db.session.commit()
+        db.session.remove()
+    page = new_context(width=375, height=800).new_page()
+    problems = watch_page(page)
+    sign_in(page, live_server, email="kl@kl.example.dk")
+    for path, what in [
+        ("/kl/", "KL's overview, empty"),
+        ("/kl/kommuner", "the municipalities list, empty"),
+        ("/kl/noter?q=fravær", "a search without results"),
+        ("/kl/opgaver/1", "a task page without themes"),
+        ("/kl/eksport", "the export form"),
+        ("/kl/api-noegler", "the API keys"),
+    ]:
+        page.goto(live_server(path))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert_accessible(page, what)
+    page.get_by_label("Hvad skal nøglen bruges til?").fill("Analyse af drøftelserne")
+    page.get_by_role("button", name="Opret API-nøgle").click()
+    expect(page.locator("main")).to_contain_text("Din nye API-nøgle:")
+    assert_accessible(page, "the new API key")
     assert not problems, "\n".join(problems)
