@@ -148,8 +148,10 @@ def new_context(browser):
     contexts = []
 
     def make(width=1280, height=900, **kwargs):
+        # The browser's clock runs in another zone on purpose: times shown (and the countdown)
+        # must be Copenhagen time whatever the zone of the server or of the reader's laptop.
         context = browser.new_context(viewport={"width": width, "height": height},
-                                      locale="da-DK", timezone_id="Europe/Copenhagen", **kwargs)
+                                      locale="da-DK", timezone_id="America/New_York", **kwargs)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context
