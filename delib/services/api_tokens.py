@@ -13,7 +13,7 @@ from delib.models import ApiToken, User, utcnow
 from delib.sanitize import one_line
 from delib.services import DomainError
 
-TOKEN_PREFIX = "delib_"  # noqa: S105 - a public marker, not a secret
+TOKEN_PREFIX = "delib_"  # noqa: S105  # nosec B105 - a public marker, not a secret
 
 
 def _digest(secret: str) -> str:
