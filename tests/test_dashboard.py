@@ -241,3 +241,20 @@ def test_a_second_event_keeps_its_links(kl_client, contributions, event):
     page = text_of(kl_client.get(f"/kl/noter?event=butm2021&task={event.tasks[0].id}"))
     assert "2 noter" in page
     assert kl_client.get("/kl/?event=nope").status_code == 404
+
+
+def test_demo_can_be_replaced_and_removed_without_touching_real_data(runner, kl_client,
+                                                                     contributions):
+    assert runner.invoke(args=["seed-national-demo", "--notes", "200"]).exit_code == 0
+    again = runner.invoke(args=["seed-national-demo", "--notes", "100", "--seed", "9"])
+    assert again.exit_code == 0 and "tidligere demo-udvalg blev erstattet" in again.output
+    page = text_of(kl_client.get("/kl/"))
+    assert "Indsendte noter 103" in page  # 100 demo + the 3 real ones
+    removed = runner.invoke(args=["remove-national-demo"])
+    assert removed.exit_code == 0 and "demo-udvalg slettet" in removed.output
+    page = text_of(kl_client.get("/kl/"))
+    assert "Indsendte noter 3" in page and "DEMO" not in page
+    assert "2 noter" in text_of(kl_client.get("/kl/noter?q=fravær"))  # index rebuilt
+    rebuilt = runner.invoke(args=["rebuild-search-index"])
+    # Every stored version is indexed; the join to the latest version filters at query time.
+    assert rebuilt.exit_code == 0 and "4 noter" in rebuilt.output
