@@ -161,7 +161,8 @@ class World:
         SubmissionSummary(submission=self.submission_a, event_id=event.id,
                           municipality_code=self.a.municipality_code,
                           task_id=event.tasks[0].id, body=f"{A_SUBMITTED} resumé")
-        self.token, _secret = api_tokens.create_token(self.users["kl_analyst"], "Matrix")
+        self.token, self.token_secret = api_tokens.create_token(self.users["kl_analyst"],
+                                                                "Matrix")
         db.session.add_all([self.summary_a, self.action_a, self.submission_a,
                             AuditEntry(committee_id=self.a.id, actor_name=f"Anna {A_AUTHOR}",
                                        action="note.edit", details={})])
@@ -374,3 +375,24 @@ def test_every_note_stays_where_it_was_written(app, world):
                            data=world.post_data())
     assert response.status_code == 403
     assert db.session.scalar(select(db.func.count(Note.id))) == before
+
+
+def test_kl_api_with_a_token_sees_only_what_was_submitted(app, world):
+    """A KL token reads submitted contributions under the municipality: no drafts, no authors."""
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {world.token_secret}"}
+    seen_submitted = False
+    for rule in _rules(app):
+        if not rule.rule.startswith("/api/") or "GET" not in rule.methods:
+            continue
+        url = rule.build(world.url_values(rule), append_unknown=False)[1]
+        response = client.get(url, headers=headers)
+        body = response.get_data(as_text=True)
+        assert response.status_code < 500, url
+        for marker in (A_SECRET, A_AUTHOR):
+            assert marker not in body, f"{url} shows {marker!r} to a KL token"
+        seen_submitted = seen_submitted or A_SUBMITTED in body
+        # Without the token the data stays shut.
+        if rule.endpoint != "api.openapi":
+            assert client.get(url).status_code == 401, url
+    assert seen_submitted, "no API answer carried the submitted note; the check proved nothing"
