@@ -654,7 +654,8 @@ def main(argv=None) -> int:
 
     servers: list[Server] = []
     result: dict = {"timestamp": stamp, "machine": {"cores": os.cpu_count(),
-                    "python": platform.python_version(), "platform": platform.platform()},
+                    "python": platform.python_version(), "platform": platform.platform(),
+                    "load_average_at_start": os.getloadavg()},
                     "settings": {k: (str(v) if isinstance(v, Path) else v)
                                  for k, v in vars(args).items()},
                     "targets": TARGETS}
@@ -676,6 +677,13 @@ def main(argv=None) -> int:
             server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
+    result["machine"]["load_average_at_end"] = os.getloadavg()
+    if max(result["machine"]["load_average_at_start"][0],
+           result["machine"]["load_average_at_end"][0]) > (os.cpu_count() or 1):
+        print(f"\nNote: the machine was busy with other work (load average"
+              f" {result['machine']['load_average_at_start'][0]:.1f} at the start,"
+              f" {result['machine']['load_average_at_end'][0]:.1f} at the end, {os.cpu_count()}"
+              " cores): absolute numbers are low; the ratios to hello are the fairer reading.")
     verdicts = _report(result)
     result["verdicts"] = verdicts
     output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
