@@ -120,3 +120,13 @@ def test_rate_limit_storage_is_configurable(app):
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
     # Flask-Limiter reads RATELIMIT_STORAGE_URI; several workers share limits via e.g. redis://.
     assert type(limiter.storage).__name__ == "MemoryStorage"
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
+def test_a_whole_room_can_join_from_one_address(make_committee, make_client):
+    """Only failed join attempts count: 30 people behind one NAT address all get in."""
+    committee = make_committee()
+    for i in range(30):
+        _client, actions = make_client()
+        assert actions.join(committee, f"Deltager {i}").status_code == 302, i
+    assert db.session.scalar(select(func.count(Participant.id))) == 30

@@ -64,7 +64,10 @@ def logout():
 
 @bp.route("/deltag", methods=["GET", "POST"])
 @bp.route("/deltag/<code>", methods=["GET", "POST"])
-@limiter.limit("20 per minute; 200 per hour", methods=["POST"])
+# Only failed attempts count: a whole committee joining from one town-hall network (one
+# address behind NAT) is never held back, while guessing codes is.
+@limiter.limit("20 per minute; 200 per hour", methods=["POST"],
+               deduct_when=lambda response: response.status_code != 302)
 def join(code: str | None = None):
     """Join a committee with its code and a display name: no sign-up during a break."""
     form = JoinForm()
