@@ -48,6 +48,13 @@ def test_english_is_chosen_once_and_remembered(live_server, seed, new_context):
     assert_accessible(page, "the break screen in English")
     shoot(page, "break-screen-english")
 
+    # The front page in English: the Danish programme inside it is marked as Danish.
+    page.goto(live_server("/"))
+    expect(page.get_by_role("heading", level=1).locator("[lang=da]")).to_have_count(1)
+    expect(page.get_by_role("heading", name="The summit declaration")).to_be_visible()
+    assert_accessible(page, "the front page in English")
+    page.go_back()
+
     # Back to Danish, offered in Danish.
     page.get_by_role("button", name="Dansk").click()
     expect(page.locator("html")).to_have_attribute("lang", "da")
