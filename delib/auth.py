@@ -2,16 +2,26 @@
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from delib.extensions import db
 
 _hasher = PasswordHasher()
+# Test runs only (PASSWORD_HASH_FAST): the hash records its own cost, so verifying still works
+# for every hash whatever the setting.
+_fast_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def _current_hasher() -> PasswordHasher:
+    if has_app_context() and current_app.config.get("PASSWORD_HASH_FAST"):
+        return _fast_hasher
+    return _hasher
 
 
 def hash_password(password: str) -> str:
     """Argon2id hash of a password."""
-    return _hasher.hash(password)
+    return _current_hasher().hash(password)
 
 
 def check_password(password_hash: str | None, password: str) -> bool:

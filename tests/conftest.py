@@ -2,9 +2,11 @@
 
 import os
 import re
+import shutil
 
 import pytest
 from flask import g
+from jinja2 import BytecodeCache
 from sqlalchemy import select
 
 from delib import create_app
@@ -16,6 +18,20 @@ from delib.services.municipalities import load_municipalities
 from delib.services.programme import import_programme, read_programme_file
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Jinja bytecode shared by every app the tests build."""
+
+    def __init__(self):
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self._store:
+            bucket.bytecode_from_string(self._store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self._store[bucket.key] = bucket.bytecode_to_string()
 _worker_database_url: str | None = None
 
 
@@ -54,6 +70,8 @@ def _config(tmp_path, **overrides):
                                     else f"sqlite:///{tmp_path / 'test.sqlite'}"),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Cheap password hashing: the tests check the logic, not Argon2's cost.
+        "PASSWORD_HASH_FAST": True,
     }
     config.update(overrides)
     return config
@@ -65,9 +83,41 @@ def app_config():
     return {}
 
 
+def _populate() -> None:
+    """The schema and the reference data every test starts from."""
+    db.create_all()
+    load_municipalities()
+    import_programme(read_programme_file("butm2021.toml"))
+    db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A populated SQLite file made once per test process; each test gets a copy of it.
+
+    Building the schema and loading the programme and 98 municipalities for every test costs
+    more than most tests; copying a finished file is a real, fresh database all the same.
+    """
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    template_app = create_app(_config(path.parent, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"))
+    with template_app.app_context():
+        _populate()
+        db.session.remove()
+        db.engine.dispose()  # the last connection closing checkpoints the WAL into the file
+    return path
+
+
+# Templates compile to Python once per test run instead of once per app.
+_JINJA_CACHE = _MemoryBytecodeCache()
+
+
 @pytest.fixture
-def app(tmp_path, app_config):
+def app(tmp_path, app_config, request):
+    sqlite_copy = not TEST_DATABASE_URL and "SQLALCHEMY_DATABASE_URI" not in app_config
+    if sqlite_copy:
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "test.sqlite")
     app = create_app(_config(tmp_path, **app_config))
+    app.jinja_env.bytecode_cache = _JINJA_CACHE
 
     @app.teardown_request
     def _fresh_g_per_request(exc):
@@ -80,10 +130,8 @@ def app(tmp_path, app_config):
     with app.app_context():
         if TEST_DATABASE_URL:
             db.drop_all()
-        db.create_all()
-        load_municipalities()
-        import_programme(read_programme_file("butm2021.toml"))
-        db.session.commit()
+        if not sqlite_copy:
+            _populate()
         yield app
         db.session.remove()
         if TEST_DATABASE_URL:
