@@ -737,3 +737,28 @@ def test_hostile_form_input_is_refused_in_danish_and_changes_nothing(scene, chai
     assert before == (note.body, note.version, note.hidden_at, db.session.scalar(
         select(func.count(Summary.id))), db.session.scalar(select(func.count(Action.id))),
         note_count())
+
+
+def test_hidden_and_merged_notes_leave_the_break_screen(app, client, auth, make_user,
+                                                       make_committee):
+    scene = build_scene(make_user, make_committee)
+    lunch = scene.committee.event.slots[0]
+    list_url = f"/udvalg/{scene.committee.id}/pauser/{lunch.id}/noter"
+    auth.login(CHAIR_EMAIL)
+    before = client.get(list_url, headers=HX)
+    assert "Vi skal tale mere med lederne" in text_of(before)
+
+    service.hide_note(scene.committee, scene.notes["dialogue"], scene.chair, "Gentagelse")
+    db.session.commit()
+    poll = client.get(list_url, headers={**HX, "If-None-Match": before.headers["ETag"]})
+    assert poll.status_code == 200, "hiding a note must change the poll's ETag"
+    assert "Vi skal tale mere med lederne" not in text_of(poll)
+
+    service.restore_note(scene.committee, scene.notes["dialogue"], scene.chair)
+    merged = service.merge_notes(
+        scene.committee, [scene.notes["policy"], scene.notes["dialogue"]], scene.chair,
+        "Politikken skal give mening, og vi skal tale med lederne om den", 4000)
+    db.session.commit()
+    page = text_of(client.get(list_url, headers=HX))
+    assert merged.body in page
+    assert "Børne- og ungepolitikken skal give mening for lederne" not in page

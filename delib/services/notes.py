@@ -197,10 +197,15 @@ def delete_note(note: Note) -> None:
 
 
 def list_notes(committee: Committee, slot: DiscussionSlot | None = None) -> list[Note]:
-    """The committee's live notes, newest first, with their tasks and messages in few queries."""
+    """The committee's live notes, newest first, with their tasks and messages in few queries.
+
+    Notes the chair has hidden or merged into another are out of the break screen too; the
+    merged note stands in for its originals.
+    """
     query = (
         select(Note)
-        .where(Note.committee_id == committee.id, Note.deleted_at.is_(None))
+        .where(Note.committee_id == committee.id, Note.deleted_at.is_(None),
+               Note.hidden_at.is_(None), Note.merged_into_id.is_(None))
         .options(selectinload(Note.tasks), selectinload(Note.messages),
                  selectinload(Note.theme_meeting))
         .order_by(Note.created_at.desc(), Note.id.desc())
