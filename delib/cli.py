@@ -13,6 +13,7 @@ from delib.models import Committee, Event, Municipality, User
 from delib.models.accounts import STAFF_ROLES
 from delib.services import DomainError
 from delib.services import committees as committee_service
+from delib.services.demo import add_committee_demo_notes
 from delib.services.municipalities import load_municipalities
 from delib.services.programme import (
     event_today,
@@ -147,6 +148,8 @@ def seed_demo_command():
     if committee is None:
         db.session.flush()
         committee = committee_service.create_committee(event, municipality, DEMO_COMMITTEE, chair)
+        if event.slots:
+            add_committee_demo_notes(committee, event.slots[0])
     db.session.commit()
     code = committee_service.format_join_code(committee.join_code)
     click.echo("")

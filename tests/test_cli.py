@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from delib.extensions import db
-from delib.models import Committee, Event, ProgrammeItem, Talk, User
+from delib.models import Committee, Event, Note, ProgrammeItem, Talk, User
 from tests.conftest import text_of
 
 DATA = Path(__file__).parent / "data"
@@ -144,6 +144,11 @@ def test_seed_demo_prints_a_join_code_and_login_that_work(runner, make_client):
     assert chair_actions.login(email, password).status_code == 302
     mine = chair.get("/udvalg/")
     assert "Børne- og Ungeudvalget (demo), Aarhus" in text_of(mine)
+    # The chair has demo notes to review straight away, marked as demo.
+    committee = db.session.scalar(select(Committee))
+    lunch = committee.event.slots[0]
+    notes = text_of(chair.get(f"/udvalg/{committee.id}/pauser/{lunch.id}"))
+    assert "Mette (demo)" in notes and "ledernetværk for 0-18 år" in notes
 
 
 def test_seed_demo_twice_is_fine(runner, make_client):
@@ -151,6 +156,8 @@ def test_seed_demo_twice_is_fine(runner, make_client):
     second_code, _email, second_password = _seed(runner)
     assert first_code == second_code
     assert _count(Committee) == 1 and _count(User) == 1 and _count(Event) == 1
+    # The demo notes come once, with the committee, not again at every run.
+    assert _count(Note) == 5
     # The password is renewed at each run: only the latest works.
     _client, actions = make_client()
     assert actions.login(email, first_password).status_code == 422

@@ -391,3 +391,38 @@ def _insert_submissions(event, rng, submitting, per_municipality, plan, result) 
         for start in range(0, len(rows), 5000):
             if rows[start:start + 5000]:
                 db.session.execute(stmt, rows[start:start + 5000])
+
+
+#: The demo committee's lunch-break notes, so a chair has something to review straight away.
+#: (author, text, task numbers, message numbers)
+COMMITTEE_DEMO_NOTES = [
+    ("Mette (demo)", "Vores børne- og ungepolitik er fra 2016 og bliver ikke brugt i hverdagen. "
+     "Den skal genbesøges sammen med lederne.", [1], []),
+    ("Jonas (demo)", "Skoleledere og dagtilbudsledere mødes for sjældent på tværs. Et fast "
+     "ledernetværk for 0-18 år kunne give en fælles retning.", [2], [1]),
+    ("Mette (demo)", "Vi har for mange projekter, der kører side om side. Lav et overblik, og "
+     "luk dem, der ikke skaber værdi for børnene.", [3], []),
+    ("Jonas (demo)", "Lovgivningen om specialundervisning og socialområdet trækker i hver sin "
+     "retning – det skal med i vores budskab til Christiansborg.", [3], [2]),
+    ("Mette (demo)", "Samarbejd med professionshøjskolen om at følge vores indsats mod "
+     "skolefravær, så andre kommuner kan lære af det.", [4], []),
+]
+
+
+def add_committee_demo_notes(committee: Committee, slot) -> int:
+    """Give a demo committee a few clearly marked demo notes in one break; returns how many."""
+    from delib.models import Participant
+    from delib.services.notes import NoteInput, new_client_key, post_note
+
+    event = committee.event
+    authors: dict[str, Participant] = {}
+    for name, body, tasks, messages in COMMITTEE_DEMO_NOTES:
+        author = authors.get(name)
+        if author is None:
+            author = authors[name] = Participant(committee=committee, display_name=name)
+            db.session.add(author)
+        post_note(committee, slot, author,
+                  NoteInput(body=body, task_ids=[t.id for t in event.tasks if t.number in tasks],
+                            message_ids=[m.id for m in event.messages if m.number in messages]),
+                  new_client_key(), 4000)
+    return len(COMMITTEE_DEMO_NOTES)
