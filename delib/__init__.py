@@ -53,7 +53,8 @@ def init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"), render_as_batch=True
+        app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
+        render_as_batch=True,
     )
     csrf.init_app(app)
     htmx.init_app(app)

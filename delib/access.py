@@ -28,7 +28,8 @@ def committee_role(actor, committee: Committee) -> str | None:
         return None
     if actor.role == ROLE_PARTICIPANT:
         return ROLE_PARTICIPANT if actor.committee_id == committee.id else None
-    if actor.role == ROLE_MUNICIPAL_ADMIN and actor.municipality_code == committee.municipality_code:
+    same_municipality = actor.municipality_code == committee.municipality_code
+    if actor.role == ROLE_MUNICIPAL_ADMIN and same_municipality:
         return ROLE_CHAIR
     if actor.role == ROLE_CHAIR and any(c.id == actor.id for c in committee.chairs):
         return ROLE_CHAIR

@@ -156,7 +156,7 @@ def event(app):
 
 @pytest.fixture
 def make_user(app):
-    """Create a staff user: make_user(role='chair', municipality='Aarhus', email=..., password=...)."""
+    """Create a staff user: make_user(role='chair', municipality='Aarhus', email=..., ...)."""
     counter = {"n": 0}
 
     def make(role="chair", municipality="Aarhus", email=None, password="korrekt-hest-batteri",
@@ -165,8 +165,9 @@ def make_user(app):
         m = None
         if municipality and role in ("chair", "municipal_admin"):
             m = db.session.scalar(select(Municipality).where(Municipality.name == municipality))
-        user = User(email=email or f"user{counter['n']}@example.dk", name=name or f"Bruger {counter['n']}",
-                    role=role, municipality=m, password_hash=hash_password(password))
+        user = User(email=email or f"user{counter['n']}@example.dk",
+                    name=name or f"Bruger {counter['n']}", role=role, municipality=m,
+                    password_hash=hash_password(password))
         db.session.add(user)
         db.session.commit()
         return user

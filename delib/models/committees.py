@@ -19,7 +19,8 @@ committee_theme_meetings = Table(
     "committee_theme_meeting",
     db.metadata,
     Column("committee_id", ForeignKey("committee.id", ondelete="CASCADE"), primary_key=True),
-    Column("theme_meeting_id", ForeignKey("theme_meeting.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_meeting_id", ForeignKey("theme_meeting.id", ondelete="CASCADE"),
+           primary_key=True),
 )
 
 

@@ -19,7 +19,8 @@ note_messages = Table(
     "note_message",
     db.metadata,
     Column("note_id", ForeignKey("note.id", ondelete="CASCADE"), primary_key=True),
-    Column("message_id", ForeignKey("message.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("message_id", ForeignKey("message.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
 )
 
 

@@ -68,7 +68,8 @@ submission_theme_meetings = Table(
     "submission_theme_meeting",
     db.metadata,
     Column("submission_id", ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True),
-    Column("theme_meeting_id", ForeignKey("theme_meeting.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_meeting_id", ForeignKey("theme_meeting.id", ondelete="CASCADE"),
+           primary_key=True),
 )
 
 
@@ -137,7 +138,9 @@ class SubmissionNote(db.Model):
     note_id: Mapped[int | None] = mapped_column(ForeignKey("note.id", ondelete="SET NULL"))
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     municipality_code: Mapped[int] = mapped_column(ForeignKey("municipality.code"), index=True)
-    slot_id: Mapped[int | None] = mapped_column(ForeignKey("discussion_slot.id", ondelete="SET NULL"))
+    slot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discussion_slot.id", ondelete="SET NULL")
+    )
     talk_id: Mapped[int | None] = mapped_column(ForeignKey("talk.id", ondelete="SET NULL"))
     theme_meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("theme_meeting.id", ondelete="SET NULL")
