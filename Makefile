@@ -46,7 +46,7 @@ demo: migrate
 run: demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install
+test: install lint
 	@sh scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest -n auto -q
 
@@ -59,8 +59,9 @@ test-pg: install
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# Part of `make test`: ruff (style, bugs, security rules) and bandit, both must be clean.
 lint: install
-	$(BIN)/ruff check delib tests bench
+	$(BIN)/ruff check -q delib tests bench
 	$(BIN)/bandit -q -c pyproject.toml -r delib
 
 clean:

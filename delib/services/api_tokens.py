@@ -13,7 +13,8 @@ from delib.models import ApiToken, User, utcnow
 from delib.sanitize import one_line
 from delib.services import DomainError
 
-TOKEN_PREFIX = "delib_"  # noqa: S105  # nosec B105 - a public marker, not a secret
+# A public marker, not a secret.
+TOKEN_PREFIX = "delib_"  # noqa: S105  # nosec B105
 
 
 def _digest(secret: str) -> str:

@@ -246,7 +246,8 @@ def seed_national_demo(event: Event, notes: int = 2000, seed: int = 2021,
     committees are never touched. About `participation` of the municipalities get a committee,
     `submit_share` of those submit; `notes` submitted notes are spread over them.
     """
-    rng = random.Random(seed)  # noqa: S311  # nosec B311 - reproducible demo text
+    # Reproducible demo text, not security.
+    rng = random.Random(seed)  # noqa: S311  # nosec B311
     result = DemoResult(removed=remove_demo(event))
     taken = set(db.session.scalars(select(Committee.municipality_code).where(
         Committee.event_id == event.id)))
