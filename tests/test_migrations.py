@@ -27,22 +27,29 @@ def _ignore_extras(obj, name, type_, reflected, compare_to):
 def test_upgrade_matches_models_and_downgrades(tmp_path):
     app = _fresh_app(tmp_path)
     with app.app_context():
-        if TEST_DATABASE_URL:
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        upgrade()
-        with db.engine.connect() as conn:
-            context = MigrationContext.configure(
-                conn, opts={"compare_type": True, "include_object": _ignore_extras}
-            )
-            diff = compare_metadata(context, db.metadata)
-        assert diff == [], f"models and migrations differ: {diff}"
-        tables = inspect(db.engine).get_table_names()
-        assert "note" in tables
-        if db.engine.dialect.name == "sqlite":
-            assert "submission_note_fts" in tables
-        downgrade(revision="base")
-        assert "note" not in inspect(db.engine).get_table_names()
-        upgrade()
-        db.engine.dispose()
+        try:
+            _check_upgrade_and_downgrade()
+        finally:
+            # An engine left open (say, after a failed assertion) warns later, in another test.
+            db.engine.dispose()
+
+
+def _check_upgrade_and_downgrade():
+    if TEST_DATABASE_URL:
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade()
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": _ignore_extras}
+        )
+        diff = compare_metadata(context, db.metadata)
+    assert diff == [], f"models and migrations differ: {diff}"
+    tables = inspect(db.engine).get_table_names()
+    assert "note" in tables
+    if db.engine.dialect.name == "sqlite":
+        assert "submission_note_fts" in tables
+    downgrade(revision="base")
+    assert "note" not in inspect(db.engine).get_table_names()
+    upgrade()
