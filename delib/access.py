@@ -36,6 +36,20 @@ def committee_role(actor, committee: Committee) -> str | None:
     return None
 
 
+def is_participant_of(actor, committee_id: int) -> bool:
+    """True for an active participant of this committee, decided without loading the committee.
+
+    The break screen's poll runs every few seconds for every participant in the country; this
+    lets it answer "nothing new" without the committee and slot rows.
+    """
+    return bool(
+        getattr(actor, "is_authenticated", False)
+        and actor.is_active
+        and actor.role == ROLE_PARTICIPANT
+        and actor.committee_id == committee_id
+    )
+
+
 def can_manage_committees(actor) -> bool:
     """Chairs and municipal admins create and run committees."""
     return bool(

@@ -547,3 +547,16 @@ class TestWithCsrf:
         accepted = client.post(url, data=data, headers={**HX, "X-CSRFToken": header_token})
         assert accepted.status_code == 201
         assert _count_notes() == 1
+
+
+def test_a_forged_etag_for_another_committee_never_skips_the_access_check(
+        app, client, auth, make_committee, event):
+    """The poll's fast path is for the participant's own committee only."""
+    mine = make_committee(municipality="Aarhus")
+    theirs = make_committee(municipality="Odense")
+    auth.join(mine, name="Mette")
+    slot = event.slots[0]
+    url = f"/udvalg/{theirs.id}/pauser/{slot.id}/noter"
+    forged = f'"n{theirs.id}-0-0-s{slot.id}-p:1-da"'
+    response = client.get(url, headers={"HX-Request": "true", "If-None-Match": forged})
+    assert response.status_code == 403

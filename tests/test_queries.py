@@ -120,8 +120,9 @@ def test_notes_list_and_poll_run_the_same_queries_for_1_and_200_notes(app, event
             f"{name}: {len(few[name][1])} queries with 1 note, {len(many[name][1])} with 200:\n"
             + "\n".join(s for s, _p in many[name][1])
         )
-    # The poll every participant sends every few seconds: sign-in, committee, break, fingerprint.
-    assert len(many["poll"][1]) <= 5, "\n".join(s for s, _p in many["poll"][1])
+    # The poll every participant sends every few seconds: the participant's sign-in and the
+    # notes' fingerprint, nothing more.
+    assert len(many["poll"][1]) <= 2, "\n".join(s for s, _p in many["poll"][1])
     assert len(many["list"][1]) <= 10, "\n".join(s for s, _p in many["list"][1])
 
 
