@@ -20,6 +20,9 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
+    # The session lasts from sign-in; re-signing the cookie on every poll (every few seconds for
+    # every participant) would cost each request a Set-Cookie for nothing.
+    SESSION_REFRESH_EACH_REQUEST = False
     #: Set DELIB_SESSION_COOKIE_SECURE=true (and DELIB_REMEMBER_COOKIE_SECURE=true) when served
     #: over https, so the cookies never travel in clear text. See docs/security.md.
     SESSION_COOKIE_SECURE = False

@@ -560,3 +560,14 @@ def test_a_forged_etag_for_another_committee_never_skips_the_access_check(
     forged = f'"n{theirs.id}-0-0-s{slot.id}-p:1-da"'
     response = client.get(url, headers={"HX-Request": "true", "If-None-Match": forged})
     assert response.status_code == 403
+
+
+def test_an_unchanged_poll_sets_no_cookie(app, client, auth, make_committee, event):
+    """Polls every few seconds must stay cheap: no re-signed session cookie on each one."""
+    committee = make_committee()
+    auth.join(committee, name="Mette")
+    url = f"/udvalg/{committee.id}/pauser/{event.slots[0].id}/noter"
+    etag = client.get(url, headers={"HX-Request": "true"}).headers["ETag"]
+    poll = client.get(url, headers={"HX-Request": "true", "If-None-Match": etag})
+    assert poll.status_code == 304
+    assert "Set-Cookie" not in poll.headers
