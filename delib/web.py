@@ -1,9 +1,9 @@
 """HTTP plumbing shared by all blueprints: the render helper, errors, headers, template helpers."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Flask, make_response, render_template, request
-from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask_babel import format_date, format_datetime, get_locale, get_timezone, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -110,6 +110,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["local_datetime"] = _local_datetime
     app.jinja_env.filters["local_date"] = _local_date
+    app.jinja_env.filters["local_hhmm"] = _local_hhmm
     app.jinja_env.filters["hhmm"] = _hhmm
     app.jinja_env.filters["da"] = _danish
     app.jinja_env.globals["htmx_version"] = HTMX_VERSION
@@ -144,6 +145,13 @@ def _danish(value):
 def _local_datetime(value: datetime | None, fmt: str = "d. MMMM yyyy 'kl.' HH.mm") -> str:
     """A stored UTC instant shown in the event's local time (Europe/Copenhagen)."""
     return format_datetime(value, _pattern(fmt)) if value else ""
+
+
+def _local_hhmm(value: datetime | None) -> str:
+    """A stored UTC instant as local 'HH.MM': the cheap form for long, polled lists."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=UTC).astimezone(get_timezone()).strftime("%H.%M")
 
 
 def _local_date(value, fmt: str = "EEEE d. MMMM yyyy") -> str:
