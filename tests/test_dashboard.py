@@ -120,11 +120,11 @@ def test_drill_down_filters(kl_client, contributions, event):
     assert "Aarhus vil genbesøge politikken" in page  # the summary for the task
     nordjylland = db.session.scalar(select(Municipality).where(Municipality.name == "Læsø"))
     page = text_of(kl_client.get(f"/kl/noter?region={nordjylland.region_code}"))
-    assert "1 noter" in page and "Læsø" in page and "udskolingen" not in page
+    assert "1 note ·" in page and "Læsø" in page and "udskolingen" not in page
     page = text_of(kl_client.get(f"/kl/noter?talk={event.talks[0].id}"))
-    assert "1 noter" in page and "udskolingen" in page
+    assert "1 note ·" in page and "udskolingen" in page
     page = text_of(kl_client.get("/kl/noter?key_points=1"))
-    assert "1 noter" in page
+    assert "1 note" in page
     page = text_of(kl_client.get("/kl/noter?size=over_50000"))
     assert "0 noter" in page  # population unknown until imported
 
