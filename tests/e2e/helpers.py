@@ -1,5 +1,6 @@
 """Helpers for the browser tests: screenshots at three widths, axe checks, console watching."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -57,7 +58,8 @@ OVERFLOW = """() => {
 
 def shoot(page, name: str, readme: bool = True) -> None:
     """Screenshots of the page at phone, tablet and desktop widths; the desktop one is also
-    copied to docs/screenshots for the README unless readme=False (very long pages)."""
+    copied to docs/screenshots for the README when DELIB_README_SCREENSHOTS is set, unless
+    readme=False (very long pages)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     original = page.viewport_size
     too_wide = None
@@ -67,7 +69,8 @@ def shoot(page, name: str, readme: bool = True) -> None:
             too_wide = page.evaluate(OVERFLOW)
         target = SCREENSHOTS / f"{name}-{label}.png"
         page.screenshot(path=str(target), full_page=True)
-        if label == "desktop" and readme:
+        # Only on request, so an ordinary test run leaves the committed README images alone.
+        if label == "desktop" and readme and os.environ.get("DELIB_README_SCREENSHOTS"):
             DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(target, DOC_SCREENSHOTS / f"{name}.png")
     page.set_viewport_size(original)
