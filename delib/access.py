@@ -6,7 +6,7 @@ may not touch, so a participant of one committee never reaches another committee
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, session
 from flask_login import current_user
 
 from delib.extensions import db
@@ -36,18 +36,15 @@ def committee_role(actor, committee: Committee) -> str | None:
     return None
 
 
-def is_participant_of(actor, committee_id: int) -> bool:
-    """True for an active participant of this committee, decided without loading the committee.
+def signed_in_participant_id() -> int | None:
+    """The participant id in the signed session cookie, without loading the account; or None.
 
-    The break screen's poll runs every few seconds for every participant in the country; this
-    lets it answer "nothing new" without the committee and slot rows.
+    Only for an answer whose query checks the membership itself (the break screen's unchanged
+    poll, see services.notes.participant_notes_stamp); everything else uses current_user, which
+    loads the account and checks it is active.
     """
-    return bool(
-        getattr(actor, "is_authenticated", False)
-        and actor.is_active
-        and actor.role == ROLE_PARTICIPANT
-        and actor.committee_id == committee_id
-    )
+    kind, _sep, raw = str(session.get("_user_id") or "").partition(":")
+    return int(raw) if kind == "p" and raw.isdigit() else None
 
 
 def can_manage_committees(actor) -> bool:

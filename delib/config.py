@@ -36,8 +36,14 @@ class Defaults:
 
     #: Longest note a participant may post, in characters.
     NOTE_MAX_LENGTH = 4000
-    #: How often the break screen asks for new notes, in seconds.
-    NOTES_POLL_SECONDS = 3
+    #: How often the break screen asks for new notes, in seconds. Poll load is linear in it; the
+    #: break-spike benchmark (bench/run.py) polls at this interval too.
+    NOTES_POLL_SECONDS = 5
+    #: A poll asks for the notes changed since its last answer, minus this overlap: a note saved
+    #: in a transaction that began before another's commit still reaches everyone (PostgreSQL).
+    NOTES_POLL_OVERLAP_SECONDS = 10
+    #: Above this many changes a poll gets the whole list instead of the changes.
+    NOTES_POLL_MAX_CHANGES = 40
 
     #: How long an invitation or password set-up link works, in seconds (72 hours).
     PASSWORD_LINK_MAX_AGE = 72 * 3600

@@ -132,21 +132,38 @@ def test_slot_of_another_event_is_not_found(room):
 # ---------------------------------------------------------------- posting
 
 
-def test_htmx_post_returns_fresh_form_and_list_out_of_band(room):
+def test_htmx_post_returns_fresh_form_and_the_saved_card_out_of_band(room):
+    post(room.jonas, room, body="Jonas skrev først")
     response = post(room.mette, room, body="Fælles retning, lokal frihed", tasks=(2,))
     assert response.status_code == 201
     html = response.get_data(as_text=True)
     assert "<html" not in html and "<header" not in html
     assert html.lstrip().startswith('<form id="note-form"')
-    form_html = html[: html.index('id="notes-list"')]
+    form_html = html[: html.index('id="notes-count"')]
     assert re.search(r"<textarea[^>]*>\s*</textarea>", form_html)  # fresh and empty
-    assert 'hx-swap-oob="true"' in html
-    list_html = html[html.index('id="notes-list"'):]
-    assert "Fælles retning, lokal frihed" in list_html and "Opgave 2" in list_html
+    # Out of band: the count, and the saved card for delib.js to merge; not the whole list.
+    assert re.search(r'<p class="count" id="notes-count" hx-swap-oob="true">2 noter</p>', html)
+    feed = html[html.index('id="notes-feed"'):]
+    assert 'hx-swap-oob="beforeend"' in feed
+    assert "Fælles retning, lokal frihed" in feed and "Opgave 2" in feed
+    assert "Jonas skrev først" not in html and 'id="notes-list"' not in html
     assert "HX-Request" in response.headers["Vary"]
-    note = db.session.scalar(select(Note))
+    note = db.session.scalar(select(Note).where(Note.author_name == "Mette"))
     assert note.author_name == "Mette" and [t.number for t in note.tasks] == [2]
     assert note.slot_id == room.slot.id
+    assert f'id="note-{note.id}"' in feed and 'data-client-key="' in feed  # her own: edit links
+
+
+def test_a_resend_of_a_deleted_note_does_not_bring_it_back_on_screen(room):
+    key = _key()
+    post(room.mette, room, body="Sendt og slettet", key=key)
+    note = db.session.scalar(select(Note))
+    room.mette.post(f"/noter/{note.id}/slet")
+    resend = post(room.mette, room, body="Sendt og slettet", key=key)
+    assert resend.status_code == 200
+    html = resend.get_data(as_text=True)
+    assert f'data-gone="note-{note.id}"' in html and "Sendt og slettet" not in html
+    assert "0 noter" in text_of(resend)
 
 
 def test_plain_post_redirects_without_javascript(room):
@@ -361,6 +378,117 @@ def test_poll_notices_edits_and_deletes(room):
     room.mette.post(f"/noter/{note.id}/slet")
     after_delete = _poll(room.jonas, room, etag)
     assert after_delete.status_code == 200 and "Rettet" not in text_of(after_delete)
+
+
+def _cursor(response) -> str:
+    return re.search(r'data-cursor="(\d+)"', response.get_data(as_text=True)).group(1)
+
+
+def _poll_changes(client, room, since):
+    """A poll as delib.js sends it: the ETag and the cursor of the list it has."""
+    etag, cursor = since.headers["ETag"], _cursor(since)
+    return client.get(f"{room.url}/noter?efter={cursor}",
+                      headers={**HX, "If-None-Match": etag})
+
+
+def _age_all_notes(hours=1):
+    """Make every note's last change an hour old: outside the poll's overlap."""
+    from datetime import timedelta
+    for note in db.session.scalars(select(Note)):
+        note.updated_at -= timedelta(hours=hours)
+    db.session.commit()
+
+
+def test_a_poll_with_a_cursor_gets_only_the_changed_notes(room):
+    post(room.mette, room, body="Gammel note")
+    _age_all_notes()
+    post(room.mette, room, body="Den Jonas har")
+    seen = _poll(room.jonas, room)
+    post(room.mette, room, body="Helt ny note", tasks=(3,))
+    changes = _poll_changes(room.jonas, room, seen)
+    assert changes.status_code == 200
+    assert changes.headers["HX-Reswap"] == "none"  # the list stays; only out-of-band parts
+    html = changes.get_data(as_text=True)
+    assert 'id="notes-list"' not in html
+    assert "Helt ny note" in html and "Opgave 3" in html
+    assert "Den Jonas har" in html  # within the overlap: sent again, merged without harm
+    assert "Gammel note" not in html
+    assert re.search(r'id="notes-count" hx-swap-oob="true">3 noter<', html)
+    assert 'id="notes-feed"' in html and int(_cursor(changes)) > int(_cursor(seen))
+    assert changes.headers["ETag"] != seen.headers["ETag"]
+    assert _poll(room.jonas, room, changes.headers["ETag"].strip('"')).status_code == 304
+    assert "Rediger" not in html  # Mette's cards, seen by Jonas: no edit links
+
+
+def test_a_poll_for_changes_brings_edits_deletions_hiding_and_restoring(room):
+    from delib.services import review
+
+    post(room.mette, room, body="Skal rettes")
+    post(room.mette, room, body="Skal slettes")
+    post(room.mette, room, body="Skal skjules")
+    rettes, slettes, skjules = db.session.scalars(select(Note).order_by(Note.id)).all()
+    seen = _poll(room.jonas, room)
+    room.mette.post(f"/noter/{rettes.id}/rediger",
+                    data={"body": "Rettet", "tasks": _task_ids(room.event, 1), "version": 1})
+    room.mette.post(f"/noter/{slettes.id}/slet")
+    chair = room.committee.chairs[0]
+    review.hide_note(room.committee, skjules, chair, "Personoplysninger",
+                     based_on_version=skjules.version)
+    db.session.commit()
+    changes = _poll_changes(room.jonas, room, seen)
+    html = changes.get_data(as_text=True)
+    assert "Rettet" in html and "redigeret" in html
+    gone = re.search(r'data-gone="([^"]*)"', html).group(1).split()
+    assert sorted(gone) == sorted([f"note-{slettes.id}", f"note-{skjules.id}"])
+    assert "Skal slettes" not in html and "Skal skjules" not in html
+    assert "1 note" in text_of(changes)
+
+    review.restore_note(room.committee, db.session.get(Note, skjules.id), chair)
+    db.session.commit()
+    restored = _poll_changes(room.jonas, room, changes)
+    assert "Skal skjules" in restored.get_data(as_text=True)
+    assert "2 noter" in text_of(restored)
+
+
+@pytest.mark.parametrize("app_config", [{"NOTES_POLL_MAX_CHANGES": 2}])
+def test_after_many_changes_a_poll_gets_the_whole_list(room):
+    seen = _poll(room.jonas, room)
+    for i in range(3):
+        post(room.mette, room, body=f"Note nummer {i}")
+    whole = _poll_changes(room.jonas, room, seen)
+    assert whole.status_code == 200 and "HX-Reswap" not in whole.headers
+    html = whole.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="notes-list"')
+    assert all(f"Note nummer {i}" in html for i in range(3)) and "3 noter" in text_of(whole)
+
+
+@pytest.mark.parametrize("cursor", ["abc", "-5", "1e9", "9" * 40, ""])
+def test_a_bad_cursor_gets_the_whole_list(room, cursor):
+    post(room.mette, room, body="Stadig synlig")
+    response = room.jonas.get(f"{room.url}/noter?efter={cursor}", headers=HX)
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).lstrip().startswith('<div id="notes-list"')
+    assert "Stadig synlig" in text_of(response)
+
+
+def test_without_htmx_the_cursor_is_ignored(room):
+    post(room.mette, room, body="Hele siden")
+    page = room.jonas.get(f"{room.url}/noter?efter=1")
+    assert '<html lang="da">' in page.get_data(as_text=True) and "Hele siden" in text_of(page)
+
+
+def test_a_removed_participant_gets_no_304_from_the_fast_path(room):
+    from delib.models import Participant, utcnow
+
+    etag = _poll(room.jonas, room).headers["ETag"].strip('"')
+    assert _poll(room.jonas, room, etag).status_code == 304
+    jonas = db.session.scalar(select(Participant).where(Participant.display_name == "Jonas"))
+    jonas.removed_at = utcnow()
+    db.session.commit()
+    response = _poll(room.jonas, room, etag)
+    # Signed out: htmx sends the whole browser to the login page.
+    assert response.status_code == 200 and "ETag" not in response.headers
+    assert "/login" in response.headers["HX-Redirect"]
 
 
 def test_poll_as_full_page_without_htmx(room):

@@ -8,13 +8,14 @@ on SQLite and on PostgreSQL alike (`make test-pg`).
 import os
 import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, select
 
 from delib.extensions import db
-from delib.models import Participant
+from delib.models import Note, Participant
 from delib.services import notes as note_service
 from delib.services.notes import NoteInput
 from tests.conftest import HX, text_of
@@ -120,9 +121,9 @@ def test_notes_list_and_poll_run_the_same_queries_for_1_and_200_notes(app, event
             f"{name}: {len(few[name][1])} queries with 1 note, {len(many[name][1])} with 200:\n"
             + "\n".join(s for s, _p in many[name][1])
         )
-    # The poll every participant sends every few seconds: the participant's sign-in and the
-    # notes' fingerprint, nothing more.
-    assert len(many["poll"][1]) <= 2, "\n".join(s for s, _p in many["poll"][1])
+    # The poll every participant sends every few seconds: one query that checks the
+    # participant's membership and reads the notes' fingerprint, nothing more.
+    assert len(many["poll"][1]) == 1, "\n".join(s for s, _p in many["poll"][1])
     assert len(many["list"][1]) <= 10, "\n".join(s for s, _p in many["list"][1])
 
 
@@ -135,6 +136,36 @@ def test_poll_answers_200_again_when_someone_adds_a_note(app, event, break_setup
     fresh = client.get(list_url, headers={**HX, "If-None-Match": etag})
     assert fresh.status_code == 200
     assert "2 noter" in text_of(fresh)
+
+
+def _changes_poll(app, client, list_url, committee, slot, authors, event, count):
+    """A poll after `count` new notes, sent as delib.js sends it: old ETag and cursor."""
+    listing = client.get(list_url, headers=HX)
+    cursor = re.search(r'data-cursor="(\d+)"', listing.get_data(as_text=True)).group(1)
+    _post_notes(committee, slot, authors, count, event)
+    return _get(app, client, f"{list_url}?efter={cursor}",
+                {**HX, "If-None-Match": listing.headers["ETag"]})
+
+
+def test_a_poll_for_changes_runs_the_same_queries_for_1_and_200_notes(app, event, break_setup):
+    committee, slot, client, mette, list_url, _page_url = break_setup
+    few, few_queries = _changes_poll(app, client, list_url, committee, slot, [mette], event, 1)
+    assert few.headers["HX-Reswap"] == "none"
+    assert "1 note" in text_of(few)
+    # Many notes, all older than the poll's overlap: they are not sent again.
+    _post_notes(committee, slot, [mette], 199, event)
+    for note in db.session.scalars(select(Note)):
+        note.updated_at -= timedelta(hours=1)
+    db.session.commit()
+    _post_notes(committee, slot, [mette], 1, event)  # the browser has this one: within overlap
+    many, many_queries = _changes_poll(app, client, list_url, committee, slot, [mette], event, 1)
+    assert many.headers["HX-Reswap"] == "none"
+    assert "202 noter" in text_of(many)
+    assert many.get_data(as_text=True).count('class="note-card') == 2
+    assert len(many_queries) == len(few_queries) <= 10, "\n".join(s for s, _p in many_queries)
+    for statement, parameters in many_queries:
+        plan = _plan(statement, parameters)
+        assert not _scans_of_growing_tables(plan), f"a query scans a table:\n{statement}\n{plan}"
 
 
 def _plan(statement, parameters):

@@ -1,14 +1,23 @@
 """The break screen: capture notes together, see the others' notes arrive, edit and delete own."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from delib.access import is_participant_of, load_committee, load_note, member_required
+from delib.access import load_committee, load_note, member_required, signed_in_participant_id
 from delib.db import reads_only_from_here
 from delib.extensions import db, limiter
 from delib.forms import ConfirmForm
@@ -55,17 +64,28 @@ def _input(form: NoteForm) -> NoteInput:
                      theme_meeting_id=form.theme_meeting.data)
 
 
-def _list_etag(committee_id: int, slot_id: int) -> str:
-    """The list's ETag: the notes' fingerprint, and who looks (own notes get edit links)."""
-    return f"{service.notes_etag(committee_id)}-s{slot_id}-{current_user.get_id()}-{get_locale()}"
+def _list_etag(stamp: service.NotesStamp, committee_id: int, slot_id: int, viewer_id: str) -> str:
+    """The list's ETag: the notes' stamp, and who looks (own notes get edit links)."""
+    return f"n{committee_id}-{stamp.etag}-s{slot_id}-{viewer_id}-{get_locale()}"
 
 
 def _not_modified(etag: str):
     response = make_response("", 304)
+    return _list_headers(response, etag)
+
+
+def _list_headers(response, etag: str):
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache, private"
     response.vary.add("HX-Request")
     return response
+
+
+def _list_state(committee, slot) -> dict:
+    """The list's stamp, ETag and the poll's settings, for the list and its partials."""
+    stamp = service.notes_stamp(committee.id)
+    return dict(stamp=stamp, etag=_list_etag(stamp, committee.id, slot.id, current_user.get_id()),
+                poll_seconds=current_app.config["NOTES_POLL_SECONDS"])
 
 
 def _break_context(committee, role, slot, form):
@@ -74,8 +94,8 @@ def _break_context(committee, role, slot, form):
     return dict(
         committee=committee, role=role, slot=slot, form=form, event=committee.event,
         state=slot_state(committee.event, slot, now), questions=slot_questions(committee, slot),
-        notes=service.list_notes(committee, slot), etag=_list_etag(committee.id, slot.id),
-        poll_seconds=current_app.config["NOTES_POLL_SECONDS"], viewer=current_user,
+        notes=service.list_notes(committee, slot), viewer=current_user,
+        **_list_state(committee, slot),
     )
 
 
@@ -104,28 +124,57 @@ def session(committee_id: int, slot_id: int):
 
 
 @bp.get("/udvalg/<int:committee_id>/pauser/<int:slot_id>/noter")
-@member_required
 def index(committee_id: int, slot_id: int):
-    """The notes list, polled by the break screen; 304 when nothing changed."""
-    if request.if_none_match and is_participant_of(current_user, committee_id):
-        # The common case, answered from one indexed aggregate: the ETag was made by this
-        # server for this participant, committee and slot, so nothing else needs checking.
-        etag = _list_etag(committee_id, slot_id)
-        if etag in request.if_none_match:
-            return _not_modified(etag)
+    """The notes list, polled by the break screen: 304 when nothing changed, else the changes."""
+    return _unchanged_poll(committee_id, slot_id) or _changed_list(committee_id, slot_id)
+
+
+def _unchanged_poll(committee_id: int, slot_id: int):
+    """304 for a participant whose list is current, from the session and a single query.
+
+    Every participant in the country polls every few seconds, and most polls find nothing new:
+    this skips loading the participant, the committee and the slot. The ETag was made by this
+    server for this participant, committee and slot, so nothing else needs checking; anything
+    else (staff, a changed list, a stale session) goes the full way with every access check.
+    """
+    if not request.if_none_match:
+        return None
+    participant_id = signed_in_participant_id()
+    if participant_id is None:
+        return None
+    stamp = service.participant_notes_stamp(committee_id, participant_id)
+    if stamp is None:
+        return None
+    etag = _list_etag(stamp, committee_id, slot_id, f"p:{participant_id}")
+    return _not_modified(etag) if etag in request.if_none_match else None
+
+
+@member_required
+def _changed_list(committee_id: int, slot_id: int):
+    """The list for a poll that found changes: only the changed notes where the browser can
+    merge them (htmx, with the cursor of what it has), else the whole list."""
     committee, _role = load_committee(committee_id)
     slot = _load_slot(committee, slot_id)
-    etag = _list_etag(committee.id, slot.id)
-    if etag in request.if_none_match:
-        return _not_modified(etag)
-    response = render("notes/list.html", "notes/_list.html", committee=committee, slot=slot,
-                      notes=service.list_notes(committee, slot), etag=etag,
-                      poll_seconds=current_app.config["NOTES_POLL_SECONDS"],
-                      viewer=current_user, oob=False)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "no-cache, private"
-    response.vary.add("HX-Request")
-    return response
+    state = _list_state(committee, slot)
+    if state["etag"] in request.if_none_match:
+        return _not_modified(state["etag"])
+    since = service.cursor_time(request.args.get("efter")) if is_partial_request() else None
+    changed = None
+    if since is not None:
+        overlap = timedelta(seconds=current_app.config["NOTES_POLL_OVERLAP_SECONDS"])
+        changed = service.notes_changed_since(committee, slot, since - overlap,
+                                              current_app.config["NOTES_POLL_MAX_CHANGES"])
+    if changed is not None:
+        response = render("notes/_changes.html", committee=committee, slot=slot,
+                          changed=changed, count=service.count_live_notes(committee, slot),
+                          viewer=current_user, **state)
+        # Only the out-of-band parts apply: the list element itself stays, and so does its timer.
+        response.headers["HX-Reswap"] = "none"
+    else:
+        response = render("notes/list.html", "notes/_list.html", committee=committee, slot=slot,
+                          notes=service.list_notes(committee, slot), viewer=current_user,
+                          oob=False, **state)
+    return _list_headers(response, state["etag"])
 
 
 @bp.post("/udvalg/<int:committee_id>/pauser/<int:slot_id>/noter")
@@ -147,16 +196,17 @@ def create(committee_id: int, slot_id: int):
         context = _break_context(committee, role, slot, form)
         return render("notes/session.html", "notes/_form.html", status=422, **context)
     db.session.commit()
-    reads_only_from_here()  # rendering the list below must not hold SQLite's write lock
+    reads_only_from_here()  # rendering the answer must not hold SQLite's write lock
     if not is_partial_request():
         flash(_("Noten er gemt.") if created else _("Noten var allerede gemt."), "success")
         return redirect(url_for("notes.session", committee_id=committee.id, slot_id=slot.id)
                         + f"#note-{note.id}")
     fresh = _note_form(committee, slot, formdata=None)
     fresh.client_key.data = service.new_client_key()
-    context = _break_context(committee, role, slot, fresh)
-    return render("notes/session.html", "notes/_created.html", status=201 if created else 200,
-                  saved_note=note, **context)
+    # Not the whole list: the saved card and the count; the next poll brings the others' notes.
+    return render("notes/_created.html", status=201 if created else 200, committee=committee,
+                  slot=slot, form=fresh, saved_note=note, viewer=current_user,
+                  count=service.count_live_notes(committee, slot))
 
 
 @bp.route("/noter/<int:note_id>/rediger", methods=["GET", "POST"])

@@ -87,6 +87,11 @@ class Note(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def is_live(self) -> bool:
+        """On the break screen: not deleted, hidden, or merged into another note."""
+        return self.deleted_at is None and self.hidden_at is None and self.merged_into_id is None
+
 
 class NoteRevision(db.Model):
     """Every saved text of a note: who, when, what."""

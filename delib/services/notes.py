@@ -3,6 +3,7 @@
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -215,17 +216,88 @@ def list_notes(committee: Committee, slot: DiscussionSlot | None = None) -> list
     return list(db.session.scalars(query))
 
 
-def notes_etag(committee_id: int) -> str:
-    """A fingerprint of the committee's notes: changes whenever a note is added, edited, deleted.
+@dataclass(frozen=True)
+class NotesStamp:
+    """Where a committee's notes stand: how many rows, and the last change to any of them."""
 
-    One indexed aggregate, so an unchanged poll costs a single cheap query.
+    count: int
+    latest: datetime | None
+
+    @property
+    def etag(self) -> str:
+        """A fingerprint that changes whenever a note is added, edited, deleted, hidden..."""
+        stamp = self.latest.strftime("%Y%m%d%H%M%S%f") if self.latest else "0"
+        return f"{self.count}-{stamp}"
+
+    @property
+    def cursor(self) -> int:
+        """The last change as microseconds since 1970 (UTC): what a poll asks "since when?"."""
+        if self.latest is None:
+            return 0
+        return (self.latest - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _stamp_query(committee_id: int):
+    return (select(func.count(Note.id), func.max(Note.updated_at))
+            .where(Note.committee_id == committee_id))
+
+
+def notes_stamp(committee_id: int) -> NotesStamp:
+    """The committee's notes stamp: one aggregate over an index, whatever the number of notes."""
+    count, latest = db.session.execute(_stamp_query(committee_id)).one()
+    return NotesStamp(count, latest)
+
+
+def participant_notes_stamp(committee_id: int, participant_id: int) -> NotesStamp | None:
+    """The stamp, if the participant is an active member of the committee; else None.
+
+    The break screen's unchanged poll is the busiest request of the summit: this answers both
+    "may they look?" and "anything new?" in one query, without loading the participant.
     """
-    count, latest = db.session.execute(
-        select(func.count(Note.id), func.max(Note.updated_at))
-        .where(Note.committee_id == committee_id)
-    ).one()
-    stamp = latest.strftime("%Y%m%d%H%M%S%f") if latest else "0"
-    return f"n{committee_id}-{count}-{stamp}"
+    member = (select(Participant.id)
+              .where(Participant.id == participant_id, Participant.committee_id == committee_id,
+                     Participant.removed_at.is_(None))
+              .exists())
+    count, latest, is_member = db.session.execute(
+        _stamp_query(committee_id).add_columns(member)).one()
+    return NotesStamp(count, latest) if is_member else None
+
+
+def cursor_time(cursor: str | None) -> datetime | None:
+    """The instant a poll's cursor names, or None for anything that is not a plausible cursor."""
+    if not cursor or not cursor.isdigit() or len(cursor) > 17:
+        return None
+    return _EPOCH + timedelta(microseconds=int(cursor))
+
+
+def notes_changed_since(committee: Committee, slot: DiscussionSlot, since: datetime,
+                        limit: int) -> list[Note] | None:
+    """The slot's notes changed at or after `since` (live or not), newest first.
+
+    None when more than `limit` changed: then the whole list is cheaper to send than the changes.
+    """
+    notes = list(db.session.scalars(
+        select(Note)
+        .where(Note.committee_id == committee.id, Note.updated_at >= since,
+               Note.slot_id == slot.id)
+        .options(selectinload(Note.tasks), selectinload(Note.messages),
+                 selectinload(Note.theme_meeting))
+        .order_by(Note.created_at.desc(), Note.id.desc())
+        .limit(limit + 1)
+    ))
+    return None if len(notes) > limit else notes
+
+
+def count_live_notes(committee: Committee, slot: DiscussionSlot) -> int:
+    """How many notes the break screen shows for this slot."""
+    return db.session.scalar(
+        select(func.count(Note.id))
+        .where(Note.committee_id == committee.id, Note.slot_id == slot.id,
+               Note.deleted_at.is_(None), Note.hidden_at.is_(None),
+               Note.merged_into_id.is_(None)))
 
 
 def new_client_key() -> str:

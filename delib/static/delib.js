@@ -1,7 +1,8 @@
 /* delib: small enhancements on top of server-rendered pages. Everything works without this file.
  * - note drafts are kept in localStorage until the server has them (reload, dropped connection)
  * - a failed send is retried with the same idempotency key, so it never makes a duplicate
- * - the notes poll sends If-None-Match, so an unchanged list costs a 304 and no swap
+ * - the notes poll sends If-None-Match and a cursor: an unchanged list costs a 304, a changed one
+ *   only the changed cards, merged into the list (no swap of what is already there)
  * - the break countdown ticks, and speaks only at a few milestones
  */
 (function () {
@@ -144,12 +145,53 @@
     afterSave = null;
   });
 
-  /* ---------- conditional polling ---------- */
+  /* ---------- polling: only what changed ---------- */
 
+  // The poll says what the list already has (ETag) and since when (cursor): an unchanged list
+  // costs a 304, a changed one only the changed cards.
   document.addEventListener("htmx:configRequest", function (evt) {
     var elt = evt.detail.elt;
-    if (elt && elt.id === "notes-list" && elt.dataset.etag && evt.detail.verb === "get") {
-      evt.detail.headers["If-None-Match"] = '"' + elt.dataset.etag + '"';
+    var feed = document.getElementById("notes-feed");
+    if (!elt || elt.id !== "notes-list" || !feed || evt.detail.verb !== "get") return;
+    if (feed.dataset.etag) evt.detail.headers["If-None-Match"] = '"' + feed.dataset.etag + '"';
+    if (feed.dataset.cursor) evt.detail.parameters["efter"] = feed.dataset.cursor;
+  });
+
+  function orderOf(card) { return card.getAttribute("data-order") || ""; }
+
+  // Merge changed cards into the list: replace by id, insert new ones in order (newest first),
+  // remove the ones gone. Answers may overlap or repeat; merging twice changes nothing.
+  function mergeChanges(changes) {
+    var list = document.getElementById("note-cards");
+    if (!list) return;
+    (changes.getAttribute("data-gone") || "").split(" ").forEach(function (id) {
+      var gone = id && document.getElementById(id);
+      if (gone && gone.parentNode === list) list.removeChild(gone);
+    });
+    Array.prototype.slice.call(changes.children).forEach(function (card) {
+      var old = document.getElementById(card.id);
+      if (old && old.parentNode === list) {
+        // An unchanged card stays, so a keyboard user's focus on its links is not lost.
+        if (old.outerHTML !== card.outerHTML) list.replaceChild(card, old);
+        return;
+      }
+      var before = null;
+      for (var i = 0; i < list.children.length; i++) {
+        if (orderOf(list.children[i]) < orderOf(card)) { before = list.children[i]; break; }
+      }
+      list.insertBefore(card, before);
+    });
+    var empty = document.getElementById("notes-empty");
+    list.hidden = list.children.length === 0;
+    if (empty) empty.hidden = list.children.length > 0;
+  }
+
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    if (!evt.detail.target || evt.detail.target.id !== "notes-feed") return;
+    var changes = evt.detail.fragment.querySelector("[data-changes]");
+    if (changes) {
+      mergeChanges(changes);
+      changes.parentNode.removeChild(changes);
     }
   });
 
