@@ -7,7 +7,8 @@
    same way, a bare Flask "hello" (bench/hello.py) as the yardstick.
 3. Saturation: each endpoint in turn with a fixed number of concurrent clients; its throughput is
    printed as a ratio to hello's, so results compare across machines.
-4. The break: every participant polls the committee's notes every 5 s with If-None-Match and
+4. The break: every participant polls the committee's notes every 5 s as delib.js does (the
+   list's ETag in If-None-Match and its cursor, so a changed list sends only the changed notes) and
    posts a note every ~30 s; a KL analyst loads the overview. Latency p50/p95/p99 and errors.
 5. The KL overview with 20,000 notes, and the break screen's page weight (HTML + CSS + JS).
 
@@ -36,7 +37,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -68,6 +69,7 @@ class Person:
     cookie: str
     csrf: str
     etag: str = ""
+    cursor: str = ""  # the notes list's data-cursor: polls ask for the changes since then
 
 
 @dataclass
@@ -122,7 +124,7 @@ def build_database(n_committees: int, n_participants: int, notes_each: int) -> F
     from delib import create_app
     from delib.auth import hash_password
     from delib.extensions import db
-    from delib.models import Event, Municipality, User
+    from delib.models import Event, Municipality, User, utcnow
     from delib.services import committees as committee_service
     from delib.services import notes as note_service
     from delib.services.municipalities import load_municipalities
@@ -153,12 +155,16 @@ def build_database(n_committees: int, n_participants: int, notes_each: int) -> F
             people = [committee_service.join(committee.join_code, f"Deltager {j + 1}")
                       for j in range(n_participants)]
             db.session.flush()
+            started = utcnow()
             for k in range(notes_each):
-                note_service.post_note(
+                note, _created = note_service.post_note(
                     committee, slot, people[k % len(people)],
                     note_service.NoteInput(body=_note_text(k), task_ids=task_ids[: 1 + k % 2],
                                            message_ids=[]),
                     note_service.new_client_key(), app.config["NOTE_MAX_LENGTH"])
+                # Written over the break so far, one every 30 s, not all in the same second.
+                written = started - timedelta(seconds=30 * (notes_each - k))
+                note.created_at = note.updated_at = written
             db.session.commit()
             fixture = CommitteeFixture(id=committee.id, slot_id=slot.id, task_ids=task_ids)
             fixture.participants = [_signed_in(app, p) for p in people]
@@ -424,14 +430,21 @@ async def timed(stats: Stats, name: str, ok_statuses, coro):
     return status, headers, body
 
 
+_CURSOR = re.compile(rb'data-cursor="(\d+)"')
+
+
 async def poll(client, stats, committee, person, name="poll"):
+    """As delib.js polls: the list's ETag and cursor, so a changed list sends only the changes."""
     headers = {"HX-Request": "true"}
     if person.etag:
         headers["If-None-Match"] = person.etag
-    result = await timed(stats, name, (200, 304),
-                         client.request("GET", committee.list_path, person, headers))
+    path = committee.list_path + (f"?efter={person.cursor}" if person.cursor else "")
+    result = await timed(stats, name, (200, 304), client.request("GET", path, person, headers))
     if result and result[1].get("etag"):
         person.etag = result[1]["etag"]
+    if result and result[0] == 200:
+        found = _CURSOR.search(result[2])
+        person.cursor = found.group(1).decode() if found else ""
     return result
 
 
@@ -457,7 +470,7 @@ async def open_break_screens(client, people, concurrency: int = 16) -> None:
     gate = asyncio.Semaphore(concurrency)
 
     async def one(committee, person):
-        person.etag = ""
+        person.etag = person.cursor = ""
         async with gate:
             await poll(client, Stats(), committee, person)
 
@@ -615,7 +628,8 @@ def main(argv=None) -> int:
     parser.add_argument("--participants", type=int, default=15, help="per committee")
     parser.add_argument("--notes", type=int, default=20, help="notes per committee at the start")
     parser.add_argument("--duration", type=float, default=60, help="seconds of the break")
-    parser.add_argument("--poll-every", type=float, default=5)
+    parser.add_argument("--poll-every", type=float, default=None,
+                        help="seconds (default: the app's NOTES_POLL_SECONDS)")
     parser.add_argument("--post-every", type=float, default=30)
     parser.add_argument("--analyst-every", type=float, default=10)
     parser.add_argument("--saturate-seconds", type=float, default=8)
@@ -628,6 +642,10 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="a short smoke run (10 committees)")
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.poll_every is None:
+        from delib.config import Defaults
+
+        args.poll_every = float(Defaults.NOTES_POLL_SECONDS)
     if args.quick:
         args.committees, args.duration, args.saturate_seconds = 10, 15, 3
         args.overview_notes, args.overview_samples = 2000, 5
