@@ -168,3 +168,84 @@ def test_matrices_in_one_statement_equal_single_matrices(event, data):
         assert combined.cells == alone.cells and combined.total == alone.total
         assert combined.column_totals == alone.column_totals
         assert combined.row_totals == alone.row_totals
+
+
+def _counted_from_note_rows(event, rows, cols, f):
+    """The matrix counted the slow, obvious way: note by note, from the drill-down's rows."""
+    cells, row_totals, column_totals = {}, {}, {}
+    total = [0, set()]
+
+    def add(counts, key, code):
+        entry = counts.setdefault(key, [0, set()])
+        entry[0] += 1
+        entry[1].add(code)
+
+    for note, m in db.session.execute(aggregation.notes_query(event, f)):
+        items = note.tasks if rows == "task" else note.messages
+        if not items:
+            continue  # a note without a task is in no row and no total
+        col = getattr(note, f"{cols}_id")
+        add(column_totals, col, m.code)
+        total[0] += 1
+        total[1].add(m.code)
+        for item in items:
+            add(cells, (item.id, col), m.code)
+            add(row_totals, item.id, m.code)
+
+    def as_cells(counts):
+        return {key: aggregation.Cell(len(codes), n) for key, (n, codes) in counts.items()}
+
+    return (as_cells(cells), as_cells(row_totals), as_cells(column_totals),
+            aggregation.Cell(len(total[1]), total[0]))
+
+
+@pytest.mark.parametrize("args", [
+    {}, {"region": "1084"}, {"size": "island"}, {"municipality": "751"}, {"key_points": "1"},
+    {"talk": "first"}, {"slot": "second"}, {"task": "first"}, {"message": "first"},
+])
+def test_matrices_equal_a_count_of_the_note_rows(event, data, args):
+    seed_national_demo(event, notes=300, seed=7, participation=0.5, submit_share=0.8)
+    db.session.commit()
+    ids = {"talk": event.talks[0].id, "slot": event.slots[1].id, "task": event.tasks[0].id,
+           "message": event.messages[0].id}
+    args = {key: str(ids[key]) if value in ("first", "second") else value
+            for key, value in args.items()}
+    f = aggregation.parse_filters(event, args)
+    assert not f.errors
+    for rows in aggregation.ROW_KINDS:
+        # All three contexts from one statement, as the overview asks for them (this also
+        # covers a task filter on the task rows, whose EXISTS once lost its FROM clause).
+        for m in aggregation.matrices(event, rows, aggregation.COL_KINDS, f):
+            cells, row_totals, column_totals, total = _counted_from_note_rows(
+                event, rows, m.col_kind, f)
+            assert (m.cells, m.row_totals, m.column_totals, m.total) == (
+                cells, row_totals, column_totals, total), (rows, m.col_kind)
+            assert (None in m.columns) == (None in column_totals)
+    everything = aggregation.matrix(event, "task", "slot")
+    assert everything.total.notes > 0 and len(everything.cells) > 4
+
+
+def test_participation_adds_up_the_municipalities(event, data):
+    seed_national_demo(event, notes=200, seed=5, participation=0.6, submit_share=0.7)
+    db.session.commit()
+    rows = aggregation.participation_by_municipality(event)
+    p = aggregation.participation(event)
+
+    def expected(group):
+        return (len(group), sum(r.committees > 0 for r in group),
+                sum(r.draft_notes > 0 for r in group), sum(r.submissions > 0 for r in group),
+                sum(r.submitted_notes for r in group))
+
+    def got(g):
+        return (g.municipalities, g.with_committee, g.with_notes, g.submitted, g.notes)
+
+    assert got(p.total) == expected(rows)
+    assert p.total.notes == 200 + 4  # the demo's notes and the fixture's latest versions
+    assert [g.label for g in p.by_region] == list(aggregation.regions().values())
+    for g in p.by_region:
+        assert got(g) == expected([r for r in rows if r.region_code == int(g.key)]), g.label
+    assert [g.key for g in p.by_size] == [
+        key for key in aggregation.SIZE_ORDER if any(r.size_group == key for r in rows)]
+    for g in p.by_size:
+        assert got(g) == expected([r for r in rows if r.size_group == g.key]), g.key
+    assert p.demo_submissions == sum(r.demo for r in rows) > 0

@@ -288,3 +288,42 @@ def test_the_kl_overview_runs_the_same_queries_for_1_and_60_submitted_notes(
     assert "Kommuner der har indsendt 4 af 98" in text_of(many[0])
     assert "Indsendte noter 61" in text_of(many[0])
     assert len(many[1]) == len(few[1]), "\n".join(s for s, _p in many[1])
+
+
+#: KL's overview reads these; they grow with every submitted contribution.
+SUBMITTED_TABLES = ("submission", "submission_note", "submission_note_task",
+                    "submission_note_message")
+
+
+def test_every_query_of_the_kl_overview_reads_an_index(app, event, make_committee, make_user,
+                                                        make_client):
+    from delib.services.demo import NoteSpec, make_submission
+
+    client = _kl_overview(app, make_user, make_client)
+    tasks, messages = event.tasks, event.messages
+    for k, name in enumerate(("Aarhus", "Odense", "Læsø")):
+        make_submission(make_committee(municipality=name), [
+            NoteSpec(f"{name}: punkt {i}", tasks=tasks[: 1 + i % 2], talk_id=event.talks[i % 2].id,
+                     slot_id=event.slots[(i + k) % 3].id, messages=[messages[i % len(messages)]])
+            for i in range(6)])
+    db.session.commit()
+    response, statements = _get(app, client, "/kl/")
+    assert "Indsendte noter 18" in text_of(response)
+    checked, matrix_plans = 0, []
+    for statement, parameters in statements:
+        plan = _plan(statement, parameters)
+        scans = [line.strip() for line in plan.splitlines()
+                 for table in GROWING_TABLES + SUBMITTED_TABLES
+                 if re.search(rf"\bSCAN {table}\b", line)
+                 or re.search(rf"Seq Scan on {table}\b", line)]
+        assert not scans, f"an overview query scans a table:\n{statement}\n{plan}"
+        checked += 1
+        if "JOIN submission_note_task" in statement or "JOIN submission_note_message" in statement:
+            matrix_plans.append(plan)
+    assert checked >= 5 and len(matrix_plans) == 2, matrix_plans
+    if db.engine.dialect.name == "sqlite":
+        # The matrices read a submission's notes in context order from their index, so the
+        # database never sorts the 20,000 joined notes for the GROUP BY.
+        for plan in matrix_plans:
+            assert "ix_submission_note_contexts" in plan, plan
+            assert "TEMP B-TREE FOR GROUP BY" not in plan, plan

@@ -131,6 +131,12 @@ class SubmissionNote(db.Model):
     """An approved note as submitted, with its context copied for KL's queries."""
 
     __tablename__ = "submission_note"
+    __table_args__ = (
+        # KL's overview groups a submission's notes by their contexts: with this index the
+        # database reads them in that order (and never the note rows with their text).
+        Index("ix_submission_note_contexts", "submission_id", "talk_id", "theme_meeting_id",
+              "slot_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(
         ForeignKey("submission.id", ondelete="CASCADE"), index=True

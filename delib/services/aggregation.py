@@ -8,21 +8,17 @@ notes; Python only arranges the few aggregate rows into tables.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask_babel import gettext as _
 from sqlalchemy import (
-    Integer,
-    String,
     and_,
     case,
-    cast,
     distinct,
     exists,
     func,
     literal,
-    null,
     select,
-    union_all,
 )
 from sqlalchemy.orm import selectinload
 
@@ -171,14 +167,17 @@ def _apply_municipality_filters(stmt, f: Filters):
 
 def _apply_note_filters(stmt, f: Filters):
     stmt = _apply_municipality_filters(stmt, f)
+    # correlate_except: a matrix of tasks already joins submission_note_task; the EXISTS must
+    # still read its own copy, not correlate to that join (which left it without a FROM).
     if f.task_id is not None:
         stmt = stmt.where(exists().where(
             submission_note_tasks.c.submission_note_id == SubmissionNote.id,
-            submission_note_tasks.c.task_id == f.task_id))
+            submission_note_tasks.c.task_id == f.task_id).correlate_except(submission_note_tasks))
     if f.message_id is not None:
         stmt = stmt.where(exists().where(
             submission_note_messages.c.submission_note_id == SubmissionNote.id,
-            submission_note_messages.c.message_id == f.message_id))
+            submission_note_messages.c.message_id == f.message_id,
+        ).correlate_except(submission_note_messages))
     if f.talk_id is not None:
         stmt = stmt.where(SubmissionNote.talk_id == f.talk_id)
     if f.theme_meeting_id is not None:
@@ -209,18 +208,30 @@ def _needs_municipality(f: Filters) -> bool:
 # --- participation -----------------------------------------------------------------------------
 
 
-def _participation_rows(event_id: int):
-    """Per municipality: committees, draft notes, submitted or not, submitted notes (subquery)."""
+def _participation_rows(event_id: int, draft_counts: bool = True):
+    """Per municipality: committees, draft notes, submitted or not, submitted notes (subquery).
+
+    With `draft_counts=False` the draft column is only 1 or 0 (has the municipality written a
+    note at all): an EXISTS per committee instead of counting every note of the summit.
+    """
     committees = (
         select(Committee.municipality_code.label("code"), func.count().label("n"))
         .where(Committee.event_id == event_id).group_by(Committee.municipality_code).subquery()
     )
-    notes = (
-        select(Committee.municipality_code.label("code"), func.count(Note.id).label("n"))
-        .join(Note, Note.committee_id == Committee.id)
-        .where(Committee.event_id == event_id, Note.deleted_at.is_(None))
-        .group_by(Committee.municipality_code).subquery()
-    )
+    if draft_counts:
+        notes = (
+            select(Committee.municipality_code.label("code"), func.count(Note.id).label("n"))
+            .join(Note, Note.committee_id == Committee.id)
+            .where(Committee.event_id == event_id, Note.deleted_at.is_(None))
+            .group_by(Committee.municipality_code).subquery()
+        )
+    else:
+        notes = (
+            select(Committee.municipality_code.label("code"), literal(1).label("n"))
+            .where(Committee.event_id == event_id, exists().where(
+                Note.committee_id == Committee.id, Note.deleted_at.is_(None)))
+            .group_by(Committee.municipality_code).subquery()
+        )
     submitted = (
         select(Submission.municipality_code.label("code"), func.count().label("n"),
                func.max(Submission.submitted_at).label("last"),
@@ -228,10 +239,12 @@ def _participation_rows(event_id: int):
                .label("demo"))
         .where(_latest(event_id)).group_by(Submission.municipality_code).subquery()
     )
+    # Grouped by the submission's municipality, not the note's copy of it: the notes are then
+    # counted from the index on submission_id alone, without reading the note rows.
     submitted_notes = (
-        select(SubmissionNote.municipality_code.label("code"), func.count().label("n"))
-        .join(Submission, Submission.id == SubmissionNote.submission_id)
-        .where(_latest(event_id)).group_by(SubmissionNote.municipality_code).subquery()
+        select(Submission.municipality_code.label("code"), func.count().label("n"))
+        .join(SubmissionNote, SubmissionNote.submission_id == Submission.id)
+        .where(_latest(event_id)).group_by(Submission.municipality_code).subquery()
     )
     return (
         select(
@@ -260,40 +273,60 @@ def participation_by_municipality(event: Event, f: Filters | None = None) -> lis
 
 
 @dataclass
+class Group:
+    """Participation of a group of municipalities (all, a region or a size group)."""
+
+    kind: str  # "total", "region" or "size"
+    key: str  # "" for the total, the region code as text, or the size group key
+    label: str  # the region's name; the size group key; "" for the total
+    municipalities: int = 0
+    with_committee: int = 0
+    with_notes: int = 0
+    submitted: int = 0
+    notes: int = 0
+    demo: int = 0
+
+    def add(self, row) -> None:
+        self.municipalities += 1
+        self.with_committee += row.committees > 0
+        self.with_notes += row.draft_notes > 0
+        self.submitted += row.submissions > 0
+        self.notes += row.submitted_notes
+        self.demo += row.demo
+
+
+@dataclass
 class Participation:
-    total: object
-    by_region: list
-    by_size: list
+    total: Group
+    by_region: list[Group]
+    by_size: list[Group]
     demo_submissions: int
 
 
 def participation(event: Event) -> Participation:
     """Totals of who took part, overall, by region and by size group: one SQL statement.
 
-    The per-municipality rows are a CTE used three times, so SQLite materialises it once.
+    SQL counts per municipality (98 rows); Python adds them up into the total, the five
+    regions and the size groups, which is cheaper than grouping the same rows three times.
     """
-    p = _participation_rows(event.id).cte("participation_rows")
-    counts = (
-        func.count().label("municipalities"),
-        func.sum(case((p.c.committees > 0, 1), else_=0)).label("with_committee"),
-        func.sum(case((p.c.draft_notes > 0, 1), else_=0)).label("with_notes"),
-        func.sum(case((p.c.submissions > 0, 1), else_=0)).label("submitted"),
-        func.coalesce(func.sum(p.c.submitted_notes), 0).label("notes"),
-        func.coalesce(func.sum(p.c.demo), 0).label("demo"),
-    )
-    total = select(literal("total").label("kind"), literal("").label("key"),
-                   literal("").label("label"), *counts)
-    by_region = select(literal("region"), cast(p.c.region_code, String), p.c.region,
-                       *counts).group_by(p.c.region_code, p.c.region)
-    by_size = select(literal("size"), p.c.size_group, p.c.size_group,
-                     *counts).group_by(p.c.size_group)
-    rows = db.session.execute(union_all(total, by_region, by_size)).all()
+    total = Group("total", "", "")
+    by_region: dict[int, Group] = {}
+    by_size: dict[str, Group] = {}
+    for row in db.session.execute(_participation_rows(event.id, draft_counts=False)):
+        region = by_region.get(row.region_code)
+        if region is None:
+            region = by_region[row.region_code] = Group("region", str(row.region_code),
+                                                        row.region)
+        size = by_size.get(row.size_group)
+        if size is None:
+            size = by_size[row.size_group] = Group("size", row.size_group, row.size_group)
+        for group in (total, region, size):
+            group.add(row)
     order = {key: i for i, key in enumerate(SIZE_ORDER)}
-    regions_ = sorted((r for r in rows if r.kind == "region"), key=lambda r: int(r.key))
-    sizes = sorted((r for r in rows if r.kind == "size"), key=lambda r: order.get(r.key, 99))
-    total_row = next(r for r in rows if r.kind == "total")
-    return Participation(total=total_row, by_region=regions_, by_size=sizes,
-                         demo_submissions=int(total_row.demo or 0))
+    return Participation(
+        total=total, by_region=[by_region[code] for code in sorted(by_region)],
+        by_size=sorted(by_size.values(), key=lambda g: order.get(g.key, 99)),
+        demo_submissions=total.demo)
 
 
 # --- tasks × contexts --------------------------------------------------------------------------
@@ -324,8 +357,9 @@ class Matrix:
     def cell(self, row_id, col_id) -> Cell:
         return self.cells.get((row_id, col_id), Cell())
 
-    @property
+    @cached_property
     def max_notes(self) -> int:
+        # Cached: the page asks for it once per cell (for the bar widths).
         return max((c.notes for c in self.cells.values()), default=0)
 
     def width(self, value: int) -> int:
@@ -351,63 +385,99 @@ def matrix(event: Event, rows: str = "task", cols: str = "talk",
     return matrices(event, rows, (cols,), f)[0]
 
 
+#: Position of each context in the rows of `_matrix_groups`.
+_CONTEXT_AT = {"talk": 1, "theme_meeting": 2, "slot": 3}
+
+
+def _matrix_groups(event: Event, rows: str, items: list, f: Filters) -> list:
+    """Notes per (submission, talk, theme meeting, break), one SQL statement.
+
+    Each row: municipality, talk, theme meeting, break, the number of notes with at least one
+    task (or message), then the number of notes with each of `items`. A note is once in its
+    group and at most once per task, so a count per task is a plain sum; only "notes with any
+    task" needs DISTINCT, because a note with two tasks is joined twice. Grouping by submission
+    first (the municipality follows from it) lets SQLite walk ix_submission_note_contexts in
+    order instead of sorting every joined note; the few hundred groups are added up in Python.
+    """
+    assoc, row_col = _row_assoc(rows)
+    stmt = (
+        select(
+            Submission.municipality_code, SubmissionNote.talk_id,
+            SubmissionNote.theme_meeting_id, SubmissionNote.slot_id,
+            func.count(distinct(SubmissionNote.id)),
+            *(func.sum(case((row_col == item.id, 1), else_=0)) for item in items),
+        )
+        .select_from(Submission)
+        .join(SubmissionNote, SubmissionNote.submission_id == Submission.id)
+        .join(assoc, assoc.c.submission_note_id == SubmissionNote.id)
+        .where(_latest(event.id))
+        .group_by(Submission.id, SubmissionNote.talk_id, SubmissionNote.theme_meeting_id,
+                  SubmissionNote.slot_id)
+    )
+    if _needs_municipality(f):  # the join costs a lookup per note; skip it if unused
+        stmt = stmt.join(Municipality, Municipality.code == SubmissionNote.municipality_code)
+    return db.session.execute(_apply_note_filters(stmt, f)).all()
+
+
+def _sum_per_municipality(groups: list, at: int | None) -> dict:
+    """The count columns of the groups added up per (context at position `at`, municipality).
+
+    With `at=None` per municipality alone (the key's context is None).
+    """
+    sums: dict = {}
+    for g in groups:
+        key = (None if at is None else g[at], g[0])
+        found = sums.get(key)
+        if found is None:
+            sums[key] = list(g[4:])
+        else:
+            for i, n in enumerate(g[4:]):
+                found[i] += n
+    return sums
+
+
+def _cells(sums: dict, ids: list) -> tuple[dict, dict]:
+    """(cells per (row id, context), totals per context) from `_sum_per_municipality`.
+
+    Each key holds one municipality once, so a municipality count is a plain increment.
+    """
+    cells: dict = {}
+    totals: dict = {}
+    for (col, _municipality), (any_row, *per_row) in sums.items():
+        total = totals.get(col)
+        if total is None:
+            total = totals[col] = Cell()
+        total.municipalities += 1
+        total.notes += int(any_row)
+        for rid, n in zip(ids, per_row, strict=True):
+            if n:
+                cell = cells.get((rid, col))
+                if cell is None:
+                    cell = cells[(rid, col)] = Cell()
+                cell.municipalities += 1
+                cell.notes += int(n)
+    return cells, totals
+
+
 def matrices(event: Event, rows: str = "task", cols=COL_KINDS,
              f: Filters | None = None) -> list[Matrix]:
     """Several matrices with the same rows (tasks or messages) from one SQL statement.
 
-    Two passes over the notes, whatever the number of matrices. Pass 1 counts notes per
-    (row, talk, theme meeting, break, municipality): a note has one value of each context and
-    is at most once in a row, so cells and row totals follow by summing. Column totals and
-    the grand total must count a note that maps to two rows once, so pass 2 counts notes per
-    (talk, theme meeting, break, municipality) directly.
+    Cells and row totals count notes per task (a note with two tasks is in two rows); column
+    totals and the grand total count each note once (notes with any task).
     """
     if rows not in ROW_KINDS or not cols or any(c not in COL_KINDS for c in cols):
         raise ValueError(f"unknown matrix {rows} × {cols}")
     f = f or Filters()
-    assoc, row_col = _row_assoc(rows)
-    contexts = [_col_column(c) for c in COL_KINDS]
-    names = ("talk", "theme_meeting", "slot")
-    joined = _needs_municipality(f)  # the join costs a lookup per note; skip it if unused
-    per_row = _apply_note_filters(_notes_base(event.id, [
-        row_col.label("r"), *(c.label(n) for c, n in zip(contexts, names, strict=True)),
-        SubmissionNote.municipality_code.label("m"), func.count().label("n"),
-    ], joined).join(assoc, assoc.c.submission_note_id == SubmissionNote.id), f).group_by(
-        row_col, *contexts, SubmissionNote.municipality_code).cte("matrix_rows")
-    per_col = _apply_note_filters(_notes_base(event.id, [
-        *(c.label(n) for c, n in zip(contexts, names, strict=True)),
-        SubmissionNote.municipality_code.label("m"), func.count().label("n"),
-    ], joined).where(exists().where(assoc.c.submission_note_id == SubmissionNote.id)), f
-    ).group_by(*contexts, SubmissionNote.municipality_code).cte("matrix_columns")
-    none = cast(null(), Integer)
-    munis_r, notes_r = func.count(distinct(per_row.c.m)), func.sum(per_row.c.n)
-    munis_c, notes_c = func.count(distinct(per_col.c.m)), func.sum(per_col.c.n)
-    parts = [
-        select(literal("").label("kind"), literal(1).label("level"), per_row.c.r, none,
-               munis_r, notes_r).group_by(per_row.c.r),
-        select(literal(""), literal(3), none, none, munis_c, func.coalesce(notes_c, 0)),
-    ]
-    for kind in cols:
-        parts += [
-            select(literal(kind), literal(0), per_row.c.r, per_row.c[kind], munis_r, notes_r)
-            .group_by(per_row.c.r, per_row.c[kind]),
-            select(literal(kind), literal(2), none, per_col.c[kind], munis_c, notes_c)
-            .group_by(per_col.c[kind]),
-        ]
-    found = {kind: ({}, {}) for kind in cols}
-    row_totals, total = {}, Cell()
-    for kind, level, r, c, m, n in db.session.execute(union_all(*parts)):
-        if level == 0:
-            found[kind][0][(r, c)] = Cell(m, int(n))
-        elif level == 2:
-            found[kind][1][c] = Cell(m, int(n))
-        elif level == 1:
-            row_totals[r] = Cell(m, int(n))
-        else:
-            total = Cell(m, int(n))
     row_items = list(event.tasks if rows == "task" else event.messages)
+    ids = [item.id for item in row_items]
+    groups = _matrix_groups(event, rows, row_items, f)
+    by_row, overall = _cells(_sum_per_municipality(groups, None), ids)
+    row_totals = {rid: cell for (rid, _none), cell in by_row.items()}
+    total = overall.get(None, Cell())
     result = []
     for kind in cols:
-        cells, column_totals = found[kind]
+        cells, column_totals = _cells(_sum_per_municipality(groups, _CONTEXT_AT[kind]), ids)
         columns = list({"talk": event.talks, "theme_meeting": event.theme_meetings,
                         "slot": event.slots}[kind])
         if None in column_totals:
