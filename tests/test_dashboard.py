@@ -258,3 +258,59 @@ def test_demo_can_be_replaced_and_removed_without_touching_real_data(runner, kl_
     rebuilt = runner.invoke(args=["rebuild-search-index"])
     # Every stored version is indexed; the join to the latest version filters at query time.
     assert rebuilt.exit_code == 0 and "4 noter" in rebuilt.output
+
+
+def test_thousands_groups_digits_like_babel_in_each_language(app):
+    from flask_babel import force_locale, format_decimal
+
+    from delib.blueprints.dashboard import _thousands
+
+    values = [0, 7, 999, 1000, 20000, 123456, 1234567, 10**12 + 5]
+    with app.test_request_context("/"):
+        with force_locale("da"):
+            assert _thousands(20000) == "20.000"
+            assert _thousands(None) == "0"
+        with force_locale("en"):
+            assert _thousands(20000) == "20,000"
+        for language in app.config["LANGUAGES"]:
+            with force_locale(language):
+                for value in [*values, -4500, 12.6]:
+                    assert _thousands(value) == format_decimal(value, format="#,##0"), value
+
+
+def test_overview_shows_a_new_submission_at_once(kl_client, contributions, make_committee, event):
+    assert "Indsendte noter 3" in text_of(kl_client.get("/kl/"))
+    make_submission(make_committee(municipality="Vejle"), [
+        NoteSpec(f"Vejle: punkt {i}", tasks=[event.tasks[2]]) for i in range(1200)])
+    db.session.commit()
+    page = text_of(kl_client.get("/kl/"))
+    assert "Indsendte noter 1.203" in page
+    assert "Kommuner der har indsendt 3 af 98" in page
+    assert "1.200 noter" in page  # task 3's row total, with Danish thousands
+
+
+def test_production_app_prepares_the_overview_before_a_worker_is_forked(tmp_path):
+    """gunicorn forks its workers from the master: the master compiles and loads once."""
+    import os
+    import warnings
+
+    from delib import create_app
+    from delib.blueprints.dashboard import OVERVIEW_TEMPLATES, warm_up
+
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    assert not app.testing and "delib_warm" not in app.extensions
+
+    def compiled():
+        return {key[1] for key in app.jinja_env.cache.keys()} & set(OVERVIEW_TEMPLATES)
+
+    assert not compiled()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork() with threads (3.12+)
+        pid = os.fork()
+    if pid == 0:  # the "worker": nothing to do here
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert app.extensions["delib_warm"] is True
+    assert compiled() == set(OVERVIEW_TEMPLATES)
+    warm_up(app)  # again: nothing to do
+    assert compiled() == set(OVERVIEW_TEMPLATES)

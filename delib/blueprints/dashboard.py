@@ -4,11 +4,16 @@ Only KL analysts and KL admins get in; they see submitted contributions (latest 
 never a draft. Every number comes from services/aggregation.py.
 """
 
-from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
-from flask_babel import format_decimal
+import os
+import weakref
+
+from babel.numbers import get_group_symbol
+from flask import Blueprint, Flask, Response, abort, flash, g, redirect, request, url_for
+from flask_babel import force_locale, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import configure_mappers
 
 from delib.access import KL_ROLES, staff_required
 from delib.extensions import db
@@ -22,6 +27,42 @@ from delib.web import render
 bp = Blueprint("dashboard", __name__, url_prefix="/kl")
 kl_required = staff_required(*KL_ROLES)
 MAX_QUERY = 200
+#: Everything the overview renders, compiled once before the workers fork.
+OVERVIEW_TEMPLATES = ("base.html", "dashboard/index.html", "dashboard/_macros.html",
+                      "dashboard/_nav.html")
+
+
+@bp.record_once
+def _prepare_workers(state) -> None:
+    """Arrange for the overview's one-time work to be done before gunicorn forks a worker.
+
+    gunicorn builds the app in its master (preload_app) and forks every worker from it, also
+    the ones that replace recycled workers. Without this, each worker's first KL overview paid
+    for configuring the SQLAlchemy mappers, compiling the templates and loading Babel's data
+    (about 250 ms on our 2-core machine); done in the master, every worker inherits the result.
+    The templates can only be compiled once create_app has registered every filter, hence the
+    fork hook rather than doing it here. Tests build many apps and never fork: not for them.
+    """
+    configure_mappers()  # once per process; cheap when already done
+    if state.app.testing:
+        return
+    app = weakref.ref(state.app)
+    os.register_at_fork(before=lambda: warm_up(app()))
+
+
+def warm_up(app: Flask | None) -> None:
+    """Compile the overview's templates and load the languages' texts and number formats."""
+    if app is None or app.extensions.get("delib_warm"):
+        return
+    configure_mappers()
+    for name in OVERVIEW_TEMPLATES:
+        app.jinja_env.get_template(name)
+    with app.test_request_context("/"):
+        for language in app.config["LANGUAGES"]:
+            with force_locale(language):
+                _("KL-overblik")
+                _thousands(20000)
+    app.extensions["delib_warm"] = True
 
 
 @bp.context_processor
@@ -33,6 +74,10 @@ def _kl_context():
 @bp.app_template_filter("thousands")
 def _thousands(value) -> str:
     """A whole number the Danish way: 20.000."""
+    if type(value) is int and value >= 0:
+        # The overview formats a few hundred counts per page: Python groups the digits, and
+        # only the separator comes from the locale (what format_decimal would do, 10x faster).
+        return f"{value:,}".replace(",", get_group_symbol(get_locale()))
     return format_decimal(value or 0, format="#,##0")
 
 
