@@ -6,9 +6,15 @@ Builds a throw-away SQLite database in a temporary folder, generates the nationa
 then times (a) the overview's SQL queries (participation and four task/message matrices, all
 GROUP BY) and (b) the whole /kl/ page over HTTP as a signed-in KL analyst, plus the drill-down
 and a search. Prints milliseconds (median of the runs) and PASS/MISS against the 300 ms budget.
+
+Then /kl/ as `make bench` sees it: p50/p95 of `--samples` loads in one process, and the first
+loads in fresh workers forked from a production app (gunicorn's preload_app: the master builds
+the app, every worker, also a recycled one, starts as a fork of it). A cold worker's first
+request is in `make bench`'s p95, so it has to be within the budget too.
 """
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -49,6 +55,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--samples", type=int, default=20, help="warm /kl/ loads for p50/p95")
+    parser.add_argument("--workers", type=int, default=4, help="forked cold workers to time")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="delib-bench-")
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
@@ -101,9 +109,66 @@ def main() -> int:
         timed("GET /kl/noter (first page of 20,000)", page("/kl/noter"), args.runs),
         timed("GET /kl/noter?q=skolefravær", page("/kl/noter?q=skolefrav%C3%A6r"), args.runs),
     ]
+    warm = sorted(_samples(page("/kl/"), args.samples))
+    p50, p95 = _percentile(warm, 50), _percentile(warm, 95)
+    print(f"  GET /kl/ {args.samples} times: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+          f"max {warm[-1]:.1f} ms  {'PASS' if p95 < BUDGET_MS else 'MISS'}")
+    results.append(p95)
+    cold = cold_workers(folder, user_id, args.workers)
+    print("  first GET /kl/ in a freshly forked worker: "
+          + ", ".join(f"{first:.0f} ms (then {second:.0f})" for first, second in cold)
+          + f"  {'PASS' if max(f for f, _s in cold) < BUDGET_MS else 'MISS'}")
+    results.append(max(f for f, _s in cold))
     missed = sum(r >= BUDGET_MS for r in results)
     print("All within budget." if not missed else f"{missed} over budget.")
     return 1 if missed else 0
+
+
+def _samples(fn, n: int) -> list[float]:
+    fn()  # warm up
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile, as bench/run.py reports it."""
+    k = max(0, min(len(sorted_values) - 1, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[k]
+
+
+def cold_workers(folder: str, user_id: str, workers: int) -> list[tuple[float, float]]:
+    """(first, second) /kl/ in each of `workers` processes forked from one production app."""
+    app = create_app({"SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite"})
+    out = []
+    for _ in range(workers):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: two requests, timings back through the pipe
+            os.close(read)
+            client = app.test_client()
+            with client.session_transaction() as session:
+                session["_user_id"] = user_id
+                session["_fresh"] = True
+            times = []
+            for _request in range(2):
+                started = time.perf_counter()
+                status = client.get("/kl/").status_code
+                times.append((time.perf_counter() - started) * 1000 if status == 200 else -1)
+            os.write(write, json.dumps(times).encode())
+            os._exit(0)
+        os.close(write)
+        os.waitpid(pid, 0)
+        with os.fdopen(read) as answer:
+            first, second = json.loads(answer.read())
+        if first < 0:
+            raise SystemExit("a forked worker got no 200 for /kl/")
+        out.append((first, second))
+    return out
 
 
 if __name__ == "__main__":
