@@ -374,11 +374,6 @@ def _row_assoc(kind: str):
     return submission_note_messages, submission_note_messages.c.message_id
 
 
-def _col_column(kind: str):
-    return {"talk": SubmissionNote.talk_id, "theme_meeting": SubmissionNote.theme_meeting_id,
-            "slot": SubmissionNote.slot_id}[kind]
-
-
 def matrix(event: Event, rows: str = "task", cols: str = "talk",
            f: Filters | None = None) -> Matrix:
     """Municipalities and notes per task (or message) and talk/theme meeting/break, in SQL."""
