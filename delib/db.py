@@ -1,8 +1,9 @@
 """Database engine set-up: SQLite pragmas, write transactions that wait their turn, URL handling."""
 
 import sqlite3
+from functools import wraps
 
-from flask import has_request_context, request
+from flask import after_this_request, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -64,3 +65,48 @@ def reads_only_from_here() -> None:
     """
     if has_request_context():
         request.environ[_READS_ONLY] = True
+
+
+def reads_first(view):
+    """Decorator for a write view that reads a lot before it writes a little.
+
+    A write request begins IMMEDIATE at its first query, so it would hold SQLite's one write
+    lock while it loads the person, the committee and the programme and checks the form, and
+    every other writer in the country would queue behind that. Such a view reads in a deferred
+    transaction instead, and calls begin_writes() just before it writes.
+    """
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        request.environ[_READS_ONLY] = True
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def begin_writes(session) -> None:
+    """End the reading transaction of a reads_first view; its next query takes the write lock.
+
+    What was loaded stays loaded (not expired), and the service checks again what it writes.
+    """
+    keep_loaded_after_commit(session)
+    session.commit()
+    request.environ.pop(_READS_ONLY, None)
+
+
+def keep_loaded_after_commit(session) -> None:
+    """This request's next commit leaves loaded objects as they are instead of expiring them.
+
+    By default a commit expires everything, so rendering the answer afterwards reloads the
+    person, committee, note and programme row by row. For an answer that only shows what this
+    request itself just wrote, that is a dozen queries for nothing. The session lives for one
+    request: the setting is undone when the request ends.
+    """
+    current = session()
+    if current.expire_on_commit:
+        current.expire_on_commit = False
+        if has_request_context():
+            @after_this_request
+            def _restore(response):
+                current.expire_on_commit = True
+                return response

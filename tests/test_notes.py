@@ -54,9 +54,11 @@ def post(client, room, body="Vi skal genbesøge børne- og ungepolitikken.", tas
     slot = slot or room.slot
     data = {"body": body, "tasks": _task_ids(room.event, *tasks),
             "messages": [m.id for m in room.event.messages if m.number in messages],
-            "client_key": key or _key(), **extra}
+            "client_key": key or _key()}
+    headers = extra.pop("headers", None) or (HX if htmx else {})
+    data.update(extra)
     return client.post(f"/udvalg/{room.committee.id}/pauser/{slot.id}/noter", data=data,
-                       headers=HX if htmx else {})
+                       headers=headers)
 
 
 # ---------------------------------------------------------------- the break screen
@@ -152,6 +154,38 @@ def test_htmx_post_returns_fresh_form_and_the_saved_card_out_of_band(room):
     assert note.author_name == "Mette" and [t.number for t in note.tasks] == [2]
     assert note.slot_id == room.slot.id
     assert f'id="note-{note.id}"' in feed and 'data-client-key="' in feed  # her own: edit links
+
+
+def test_with_delib_js_a_post_keeps_the_form_and_sends_the_next_key(room):
+    """delib.js empties the form itself: the answer is the card, the count and the next key."""
+    import json
+
+    key = _key()
+    response = post(room.mette, room, body="Formen bliver stående", key=key,
+                    headers={**HX, "X-Delib-Form": "keep"})
+    assert response.status_code == 201
+    html = response.get_data(as_text=True)
+    assert "<form" not in html and "<textarea" not in html
+    assert response.headers["HX-Reswap"] == "none"
+    assert "Formen bliver stående" in html and 'hx-swap-oob="beforeend"' in html
+    assert re.search(r'id="notes-count" hx-swap-oob="true">1 note<', html)
+    next_key = json.loads(response.headers["HX-Trigger"])["delib:note-saved"]["clientKey"]
+    assert re.fullmatch(r"[0-9a-f]{32}", next_key) and next_key != key
+
+
+def test_after_refused_input_the_next_save_replaces_the_form_with_a_fresh_one(room):
+    refused = post(room.mette, room, body="", headers={**HX, "X-Delib-Form": "keep"})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert '<input type="hidden" name="errors_shown" value="1">' in html
+    saved = post(room.mette, room, body="Nu med tekst", errors_shown="1",
+                 headers={**HX, "X-Delib-Form": "keep"})
+    assert saved.status_code == 201
+    html = saved.get_data(as_text=True)
+    assert html.lstrip().startswith('<form id="note-form"')
+    form_html = html[: html.index("</form>")]
+    assert "Noten er tom" not in form_html and "errors_shown" not in form_html
+    assert "Nu med tekst" in html[html.index("</form>"):]
 
 
 def test_a_resend_of_a_deleted_note_does_not_bring_it_back_on_screen(room):

@@ -243,18 +243,21 @@ def test_posting_a_note_runs_the_same_queries_for_1_and_200_notes(app, event, br
 
 
 @pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="SQLite's write lock")
-def test_a_note_post_holds_the_write_lock_only_until_its_commit(app, event, break_setup):
+def test_a_note_post_holds_the_write_lock_only_for_the_write(app, event, break_setup):
     committee, slot, client, mette, _list_url, _page_url = break_setup
     response, statements = _post(app, client, committee, slot, event, "Låsen slippes")
-    assert response.status_code == 201
+    assert response.status_code == 201 and "Låsen slippes" in text_of(response)
     begins = [s.strip().upper() for s, _p in statements if s.strip().upper().startswith("BEGIN")]
-    # One write transaction; the list rendered for the answer reads in a deferred one, so other
-    # participants' posts never wait while this answer is rendered.
-    assert begins.count("BEGIN IMMEDIATE") == 1, begins
-    assert begins[-1] == "BEGIN", begins
-    saved_at = next(i for i, (s, _p) in enumerate(statements) if s.startswith("INSERT INTO note "))
-    reads_after = [s for s, _p in statements[saved_at:] if s.startswith("SELECT note.id")]
-    assert reads_after, "the answer lists the notes"
+    # Reading (who, which committee, the programme) and rendering the answer run in deferred
+    # transactions; only the write itself holds SQLite's one write lock, so other participants'
+    # posts queue for milliseconds, not for a whole request.
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE", "BEGIN"], begins
+    texts = [s for s, _p in statements]
+    locked = texts[texts.index(next(t for t in texts if t.upper().startswith("BEGIN IMMEDIATE"))):]
+    locked = locked[: next(i for i, t in enumerate(locked) if t.strip().upper() == "BEGIN")]
+    for table in ("participant", "committee", "discussion_slot", "event"):
+        assert not [t for t in locked if re.search(rf"\bFROM {table}\b", t)], (table, locked)
+    assert any(t.startswith("INSERT INTO note ") for t in locked)
 
 
 def _kl_overview(app, make_user, make_client):

@@ -44,7 +44,8 @@ def create():
         try:
             if municipality is None:
                 raise DomainError(_("Vælg en kommune fra listen."), field="municipality")
-            committee = service.create_committee(event, municipality, form.name.data, current_user)
+            committee = service.create_committee(event, municipality, form.name.data,
+                                                 current_user._get_current_object())
         except DomainError as error:
             getattr(form, error.field or "name").errors.append(error.message)
         else:

@@ -1,5 +1,6 @@
 """The break screen: capture notes together, see the others' notes arrive, edit and delete own."""
 
+import json
 from datetime import datetime, timedelta
 
 from flask import (
@@ -18,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from delib.access import load_committee, load_note, member_required, signed_in_participant_id
-from delib.db import reads_only_from_here
+from delib.db import begin_writes, reads_first, reads_only_from_here
 from delib.extensions import db, limiter
 from delib.forms import ConfirmForm
 from delib.forms.notes import NoteForm
@@ -178,6 +179,7 @@ def _changed_list(committee_id: int, slot_id: int):
 
 
 @bp.post("/udvalg/<int:committee_id>/pauser/<int:slot_id>/noter")
+@reads_first
 @member_required
 @limiter.limit(lambda: current_app.config.get("NOTES_RATE_LIMIT", "30 per minute"),
                key_func=lambda: current_user.get_id())
@@ -186,12 +188,17 @@ def create(committee_id: int, slot_id: int):
     committee, role = load_committee(committee_id)
     slot = _load_slot(committee, slot_id)
     form = _note_form(committee, slot)
+    begin_writes(db.session)  # SQLite's write lock from here to the commit: milliseconds
     try:
+        # The account itself, not Flask-Login's proxy: the note keeps a reference to its author.
         note, created = service.post_note(
-            committee, slot, current_user, _input(form), form.client_key.data or "",
+            committee, slot, current_user._get_current_object(), _input(form),
+            form.client_key.data or "",
             current_app.config["NOTE_MAX_LENGTH"],
         )
     except DomainError as error:
+        db.session.rollback()  # nothing was written; and the lock is not held while rendering
+        reads_only_from_here()
         getattr(form, error.field or "body").errors.append(error.message)
         context = _break_context(committee, role, slot, form)
         return render("notes/session.html", "notes/_form.html", status=422, **context)
@@ -201,12 +208,22 @@ def create(committee_id: int, slot_id: int):
         flash(_("Noten er gemt.") if created else _("Noten var allerede gemt."), "success")
         return redirect(url_for("notes.session", committee_id=committee.id, slot_id=slot.id)
                         + f"#note-{note.id}")
-    fresh = _note_form(committee, slot, formdata=None)
-    fresh.client_key.data = service.new_client_key()
-    # Not the whole list: the saved card and the count; the next poll brings the others' notes.
-    return render("notes/_created.html", status=201 if created else 200, committee=committee,
-                  slot=slot, form=fresh, saved_note=note, viewer=current_user,
-                  count=service.count_live_notes(committee, slot))
+    status, count = (201 if created else 200), service.count_live_notes(committee, slot)
+    if request.form.get("errors_shown") or request.headers.get("X-Delib-Form") != "keep":
+        # The form shows errors from an earlier try, or no script of ours is there to empty
+        # it: a fresh one replaces it.
+        fresh = _note_form(committee, slot, formdata=None)
+        fresh.client_key.data = service.new_client_key()
+        return render("notes/_created.html", status=status, committee=committee, slot=slot,
+                      form=fresh, saved_note=note, viewer=current_user, count=count)
+    # The form stays where it is (focus, caret and a phone's keyboard with it): delib.js empties
+    # it and gives it the next note's key. The saved card and the count come out of band.
+    response = render("notes/_saved.html", status=status, saved_note=note, viewer=current_user,
+                      count=count)
+    response.headers["HX-Reswap"] = "none"
+    response.headers["HX-Trigger"] = json.dumps(
+        {"delib:note-saved": {"clientKey": service.new_client_key()}})
+    return response
 
 
 @bp.route("/noter/<int:note_id>/rediger", methods=["GET", "POST"])

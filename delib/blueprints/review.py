@@ -246,8 +246,8 @@ def merge(committee_id: int):
         if len(chosen_ids) != len(form.notes.data or []):
             raise DomainError(_("En af de valgte noter er ikke længere med i bidraget."),
                               field="notes")
-        merged = service.merge_notes(committee, chosen, current_user, form.body.data or "",
-                                     current_app.config["NOTE_MAX_LENGTH"])
+        merged = service.merge_notes(committee, chosen, current_user._get_current_object(),
+                                     form.body.data or "", current_app.config["NOTE_MAX_LENGTH"])
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

@@ -121,18 +121,46 @@
     }
   });
 
-  // Before the fresh form replaces this one (and while it is still in the page), forget the
-  // draft the server has just confirmed.
+  // This script empties the form after a save (below), so the server need not send a new one.
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (form && form.matches && form.matches("form[data-draft-key]") && evt.detail.verb === "post") {
+      evt.detail.headers["X-Delib-Form"] = "keep";
+    }
+  });
+
+  // Saved: the form stays (focus, caret and a phone's keyboard with it); empty it for the next
+  // note, which gets the key the server sent along, and forget the draft the server now has.
+  document.addEventListener("delib:note-saved", function (evt) {
+    var form = evt.target && evt.target.closest && evt.target.closest("form[data-draft-key]");
+    if (!form) return;
+    if (store) store.removeItem(draftKey(form));
+    var body = form.querySelector("textarea[name=body]");
+    if (body) body.value = "";
+    form.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = false; });
+    form.querySelectorAll("select").forEach(function (select) { select.selectedIndex = 0; });
+    form.querySelectorAll("details").forEach(function (details) { details.open = false; });
+    var key = form.querySelector("input[name=client_key]");
+    if (key && evt.detail && evt.detail.clientKey) key.value = evt.detail.clientKey;
+    status(form, text("saved", "Noten er gemt."), "ok");
+    // Whoever sent it from the form (the button, Ctrl+Enter) writes the next note right away;
+    // focus that has moved elsewhere meanwhile stays there.
+    var active = document.activeElement;
+    if (body && active !== body && (form.contains(active) || active === document.body)) body.focus();
+  });
+
+  // When the form showed errors, a fresh one replaces it: before the swap (while this one is
+  // still in the page), forget the draft the server has just confirmed.
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var form = evt.detail.elt;
     if (!form || !form.matches || !form.matches("form[data-draft-key]")) return;
-    var code = evt.detail.xhr ? evt.detail.xhr.status : 0;
-    if ((code === 200 || code === 201) && store) store.removeItem(draftKey(form));
+    var xhr = evt.detail.xhr;
+    var code = xhr ? xhr.status : 0;
+    if ((code !== 200 && code !== 201) || xhr.getResponseHeader("HX-Reswap") === "none") return;
+    if (store) store.removeItem(draftKey(form));
     // Whoever sent the note from the keyboard keeps writing in the fresh form: remember it here,
     // since the swap replaces the element that has focus.
-    if (code === 200 || code === 201) {
-      afterSave = { refocus: form.contains(document.activeElement) || document.activeElement === document.body };
-    }
+    afterSave = { refocus: form.contains(document.activeElement) || document.activeElement === document.body };
   });
 
   var afterSave = null;
