@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -95,7 +96,7 @@ def _break_context(committee, role, slot, form):
     return dict(
         committee=committee, role=role, slot=slot, form=form, event=committee.event,
         state=slot_state(committee.event, slot, now), questions=slot_questions(committee, slot),
-        notes=service.list_notes(committee, slot), viewer=current_user,
+        notes=service.note_cards(committee.id, slot.id), viewer=current_user,
         **_list_state(committee, slot),
     )
 
@@ -125,18 +126,26 @@ def session(committee_id: int, slot_id: int):
 
 
 @bp.get("/udvalg/<int:committee_id>/pauser/<int:slot_id>/noter")
+@limiter.exempt  # no limit applies to it, and checking for one costs every poll in the country
 def index(committee_id: int, slot_id: int):
     """The notes list, polled by the break screen: 304 when nothing changed, else the changes."""
-    return _unchanged_poll(committee_id, slot_id) or _changed_list(committee_id, slot_id)
+    return _participant_poll(committee_id, slot_id) or _list(committee_id, slot_id)
 
 
-def _unchanged_poll(committee_id: int, slot_id: int):
-    """304 for a participant whose list is current, from the session and a single query.
+class _Viewer(NamedTuple):
+    """Who looks at the cards (own notes get edit links), without loading the account."""
 
-    Every participant in the country polls every few seconds, and most polls find nothing new:
-    this skips loading the participant, the committee and the slot. The ETag was made by this
-    server for this participant, committee and slot, so nothing else needs checking; anything
-    else (staff, a changed list, a stale session) goes the full way with every access check.
+    kind: str
+    id: int
+
+
+def _participant_poll(committee_id: int, slot_id: int):
+    """A participant's poll, answered from the signed session and a few indexed queries.
+
+    Every participant in the country polls every few seconds: this answers "nothing new" (304)
+    and "these changed" without loading the participant, the committee or the slot. The first
+    query checks the membership itself; anything else (staff, no ETag or cursor, a stale
+    session, many changes) goes the full way with every access check.
     """
     if not request.if_none_match:
         return None
@@ -147,34 +156,49 @@ def _unchanged_poll(committee_id: int, slot_id: int):
     if stamp is None:
         return None
     etag = _list_etag(stamp, committee_id, slot_id, f"p:{participant_id}")
-    return _not_modified(etag) if etag in request.if_none_match else None
+    if etag in request.if_none_match:
+        return _not_modified(etag)
+    return _changes(committee_id, slot_id, stamp, etag, _Viewer("participant", participant_id))
+
+
+def _changes(committee_id: int, slot_id: int, stamp, etag: str, viewer):
+    """Only the notes changed since the browser's cursor, for delib.js to merge; or None.
+
+    None (the whole list instead) without htmx or a cursor, or after many changes.
+    """
+    since = service.cursor_time(request.args.get("efter")) if is_partial_request() else None
+    if since is None:
+        return None
+    overlap = timedelta(seconds=current_app.config["NOTES_POLL_OVERLAP_SECONDS"])
+    changed = service.note_cards_changed_since(committee_id, slot_id, since - overlap,
+                                               current_app.config["NOTES_POLL_MAX_CHANGES"])
+    if changed is None:
+        return None
+    # Rendered without Flask's context processors: Flask-Login's would load the signed-in
+    # account for every poll, and these cards only need `viewer`.
+    html = current_app.jinja_env.get_template("notes/_changes.html").render(
+        changed=changed, viewer=viewer, stamp=stamp, etag=etag,
+        count=service.count_live_notes(committee_id, slot_id))
+    response = make_response(html)
+    # Only the out-of-band parts apply: the list element itself stays, and so does its timer.
+    response.headers["HX-Reswap"] = "none"
+    return _list_headers(response, etag)
 
 
 @member_required
-def _changed_list(committee_id: int, slot_id: int):
-    """The list for a poll that found changes: only the changed notes where the browser can
-    merge them (htmx, with the cursor of what it has), else the whole list."""
+def _list(committee_id: int, slot_id: int):
+    """The notes list for anyone in the committee: 304, the changes, or the whole list."""
     committee, _role = load_committee(committee_id)
     slot = _load_slot(committee, slot_id)
     state = _list_state(committee, slot)
     if state["etag"] in request.if_none_match:
         return _not_modified(state["etag"])
-    since = service.cursor_time(request.args.get("efter")) if is_partial_request() else None
-    changed = None
-    if since is not None:
-        overlap = timedelta(seconds=current_app.config["NOTES_POLL_OVERLAP_SECONDS"])
-        changed = service.notes_changed_since(committee, slot, since - overlap,
-                                              current_app.config["NOTES_POLL_MAX_CHANGES"])
-    if changed is not None:
-        response = render("notes/_changes.html", committee=committee, slot=slot,
-                          changed=changed, count=service.count_live_notes(committee, slot),
-                          viewer=current_user, **state)
-        # Only the out-of-band parts apply: the list element itself stays, and so does its timer.
-        response.headers["HX-Reswap"] = "none"
-    else:
-        response = render("notes/list.html", "notes/_list.html", committee=committee, slot=slot,
-                          notes=service.list_notes(committee, slot), viewer=current_user,
-                          oob=False, **state)
+    changes = _changes(committee.id, slot.id, state["stamp"], state["etag"], current_user)
+    if changes is not None:
+        return changes
+    response = render("notes/list.html", "notes/_list.html", committee=committee, slot=slot,
+                      notes=service.note_cards(committee.id, slot.id), viewer=current_user,
+                      oob=False, **state)
     return _list_headers(response, state["etag"])
 
 
@@ -208,7 +232,7 @@ def create(committee_id: int, slot_id: int):
         flash(_("Noten er gemt.") if created else _("Noten var allerede gemt."), "success")
         return redirect(url_for("notes.session", committee_id=committee.id, slot_id=slot.id)
                         + f"#note-{note.id}")
-    status, count = (201 if created else 200), service.count_live_notes(committee, slot)
+    status, count = (201 if created else 200), service.count_live_notes(committee.id, slot.id)
     if request.form.get("errors_shown") or request.headers.get("X-Delib-Form") != "keep":
         # The form shows errors from an earlier try, or no script of ours is there to empty
         # it: a fresh one replaces it.

@@ -88,6 +88,18 @@ class Note(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     @property
+    def task_numbers(self) -> list[int]:
+        return [task.number for task in self.tasks]
+
+    @property
+    def message_numbers(self) -> list[int]:
+        return [message.number for message in self.messages]
+
+    @property
+    def theme_meeting_number(self) -> int | None:
+        return self.theme_meeting.number if self.theme_meeting else None
+
+    @property
     def is_live(self) -> bool:
         """On the break screen: not deleted, hidden, or merged into another note."""
         return self.deleted_at is None and self.hidden_at is None and self.merged_into_id is None

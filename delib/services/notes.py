@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from delib.extensions import db
 from delib.models import (
@@ -19,9 +18,11 @@ from delib.models import (
     NoteRevision,
     Participant,
     Task,
+    ThemeMeeting,
     User,
     utcnow,
 )
+from delib.models.notes import note_messages, note_tasks
 from delib.services import DomainError
 from delib.services.committees import clean_text
 
@@ -197,23 +198,88 @@ def delete_note(note: Note) -> None:
     db.session.flush()
 
 
-def list_notes(committee: Committee, slot: DiscussionSlot | None = None) -> list[Note]:
-    """The committee's live notes, newest first, with their tasks and messages in few queries.
+@dataclass(frozen=True)
+class NoteCard:
+    """A note as the break screen shows it: plain values read in two queries, no ORM objects.
 
-    Notes the chair has hidden or merged into another are out of the break screen too; the
-    merged note stands in for its originals.
+    The break screen's list and its polls are the busiest reads of the summit; loading ORM
+    objects with their relationships costs more than the rendering. Same attribute names as
+    Note (and Note.task_numbers etc.), so one template macro renders both.
     """
+
+    id: int
+    body: str
+    created_at: datetime
+    version: int
+    author_name: str
+    author_participant_id: int | None
+    author_user_id: int | None
+    client_key: str
+    is_live: bool
+    theme_meeting_number: int | None
+    task_numbers: tuple[int, ...] = ()
+    message_numbers: tuple[int, ...] = ()
+
+
+def _live():
+    return (Note.deleted_at.is_(None) & Note.hidden_at.is_(None)
+            & Note.merged_into_id.is_(None))
+
+
+def _cards(where, limit: int | None = None) -> list[NoteCard]:
+    """The cards of the notes matching `where`, newest first, with their task/message numbers."""
     query = (
-        select(Note)
-        .where(Note.committee_id == committee.id, Note.deleted_at.is_(None),
-               Note.hidden_at.is_(None), Note.merged_into_id.is_(None))
-        .options(selectinload(Note.tasks), selectinload(Note.messages),
-                 selectinload(Note.theme_meeting))
+        select(Note.id, Note.body, Note.created_at, Note.version, Note.author_name,
+               Note.author_participant_id, Note.author_user_id, Note.client_key,
+               _live().label("is_live"), ThemeMeeting.number.label("theme_meeting_number"))
+        .outerjoin(ThemeMeeting, ThemeMeeting.id == Note.theme_meeting_id)
+        .where(*where)
         .order_by(Note.created_at.desc(), Note.id.desc())
     )
-    if slot is not None:
-        query = query.where(Note.slot_id == slot.id)
-    return list(db.session.scalars(query))
+    if limit is not None:
+        query = query.limit(limit)
+    rows = db.session.execute(query).all()
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    numbers: dict[tuple[str, int], list[int]] = {}
+    tags = union_all(
+        select(note_tasks.c.note_id, literal("t").label("kind"), Task.number)
+        .join(Task, Task.id == note_tasks.c.task_id).where(note_tasks.c.note_id.in_(ids)),
+        select(note_messages.c.note_id, literal("m").label("kind"), Message.number)
+        .join(Message, Message.id == note_messages.c.message_id)
+        .where(note_messages.c.note_id.in_(ids)),
+    )
+    for note_id, kind, number in db.session.execute(tags):
+        numbers.setdefault((kind, note_id), []).append(number)
+    return [NoteCard(**{**row._mapping, "is_live": bool(row.is_live)},
+                     task_numbers=tuple(sorted(numbers.get(("t", row.id), ()))),
+                     message_numbers=tuple(sorted(numbers.get(("m", row.id), ()))))
+            for row in rows]
+
+
+def note_cards(committee_id: int, slot_id: int) -> list[NoteCard]:
+    """The break's live notes, newest first. Hidden, merged-away and deleted notes are out;
+    a merged note stands in for its originals."""
+    return _cards([Note.committee_id == committee_id, Note.slot_id == slot_id, _live()])
+
+
+def note_cards_changed_since(committee_id: int, slot_id: int, since: datetime,
+                             limit: int) -> list[NoteCard] | None:
+    """The break's notes changed at or after `since`, live or not (is_live says), newest first.
+
+    None when more than `limit` changed: then the whole list is cheaper to send than the changes.
+    """
+    cards = _cards([Note.committee_id == committee_id, Note.updated_at >= since,
+                    Note.slot_id == slot_id], limit=limit + 1)
+    return None if len(cards) > limit else cards
+
+
+def count_live_notes(committee_id: int, slot_id: int) -> int:
+    """How many notes the break screen shows for this slot."""
+    return db.session.scalar(
+        select(func.count(Note.id))
+        .where(Note.committee_id == committee_id, Note.slot_id == slot_id, _live()))
 
 
 @dataclass(frozen=True)
@@ -271,33 +337,6 @@ def cursor_time(cursor: str | None) -> datetime | None:
     if not cursor or not cursor.isdigit() or len(cursor) > 17:
         return None
     return _EPOCH + timedelta(microseconds=int(cursor))
-
-
-def notes_changed_since(committee: Committee, slot: DiscussionSlot, since: datetime,
-                        limit: int) -> list[Note] | None:
-    """The slot's notes changed at or after `since` (live or not), newest first.
-
-    None when more than `limit` changed: then the whole list is cheaper to send than the changes.
-    """
-    notes = list(db.session.scalars(
-        select(Note)
-        .where(Note.committee_id == committee.id, Note.updated_at >= since,
-               Note.slot_id == slot.id)
-        .options(selectinload(Note.tasks), selectinload(Note.messages),
-                 selectinload(Note.theme_meeting))
-        .order_by(Note.created_at.desc(), Note.id.desc())
-        .limit(limit + 1)
-    ))
-    return None if len(notes) > limit else notes
-
-
-def count_live_notes(committee: Committee, slot: DiscussionSlot) -> int:
-    """How many notes the break screen shows for this slot."""
-    return db.session.scalar(
-        select(func.count(Note.id))
-        .where(Note.committee_id == committee.id, Note.slot_id == slot.id,
-               Note.deleted_at.is_(None), Note.hidden_at.is_(None),
-               Note.merged_into_id.is_(None)))
 
 
 def new_client_key() -> str:
