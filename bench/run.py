@@ -456,9 +456,10 @@ async def list_full(client, stats, committee, person, name="list_200"):
 async def post_note(client, stats, committee, person, k, name="post_note"):
     form = {"csrf_token": person.csrf, "client_key": uuid.uuid4().hex, "body": _note_text(k),
             "tasks": committee.task_ids[: 1 + k % 2]}
-    return await timed(stats, name, (200, 201), client.request(
-        "POST", committee.list_path, person, {"HX-Request": "true", "X-CSRFToken": person.csrf},
-        form))
+    # As delib.js sends it: it empties the form itself, so the answer is only the saved card.
+    headers = {"HX-Request": "true", "X-CSRFToken": person.csrf, "X-Delib-Form": "keep"}
+    return await timed(stats, name, (200, 201),
+                       client.request("POST", committee.list_path, person, headers, form))
 
 
 # ------------------------------------------------------------------------------------------------
