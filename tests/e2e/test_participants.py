@@ -258,3 +258,42 @@ def test_changes_are_merged_into_the_list_card_by_card(live_server, seed, new_co
     assert any("efter=" in poll_url for _status, poll_url in polls), polls
     assert_accessible(gustav, "the break screen after merged changes")
     assert not problems, "\n".join(problems)
+
+
+def test_a_lost_answer_is_retried_without_a_duplicate(live_server, live_app, seed, new_context):
+    """The venue Wi-Fi drops the server's answer: the note was saved, the browser did not hear.
+
+    The retry sends the same key, so the server answers "already saved" instead of saving a
+    second copy; the text stays on screen (and on the device) until then.
+    """
+    page = new_context().new_page()
+    join(page, live_server, seed["join_code"], "Hanne")
+    page.goto(live_server(f"/udvalg/{seed['committee_id']}/pauser/{seed['slot_id']}"))
+    lost = {"count": 0}
+
+    def lose_first_answer(route):
+        if route.request.method == "POST" and lost["count"] == 0:
+            lost["count"] += 1
+            route.fetch()  # the server gets the note and saves it...
+            route.abort("connectionreset")  # ...but the answer never arrives
+        else:
+            route.continue_()
+
+    page.route("**/noter", lose_first_answer)
+    text = "Skolernes trivselsmåling skal drøftes i udvalget hvert år."
+    field = page.get_by_label("Note", exact=True)
+    field.fill(text)
+    page.locator("#note-form fieldset").first.get_by_label(re.compile(r"^1\. ")).check()
+    page.get_by_role("button", name="Gem note").click()
+
+    status = page.locator("[data-save-status]")
+    expect(status).to_contain_text("Ikke gemt endnu")
+    expect(field).to_have_value(text)  # nothing is lost while the answer is missing
+    expect(status).to_have_text("Noten er gemt.", timeout=15_000)  # the retry, 5 s later
+    expect(field).to_have_value("")
+    expect(card(page, text)).to_have_count(1)
+    assert page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('delib-draft'))"
+                         ".length") == 0
+    with live_app.app_context():
+        saved = db.session.scalars(select(Note).where(Note.body == text)).all()
+        assert len(saved) == 1, "the retry made a second copy"
