@@ -4,16 +4,7 @@ import json
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user

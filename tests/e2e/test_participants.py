@@ -166,15 +166,21 @@ def test_reload_mid_typing_keeps_the_text(live_server, seed, new_context):
     assert not problems, "\n".join(problems)
 
 
-def test_live_update_never_takes_focus_or_text_from_a_writer(live_server, seed, new_context):
-    writer = new_context().new_page()
-    other = new_context().new_page()
-    problems = watch_page(writer) + watch_page(other)
-    join(writer, live_server, seed["join_code"], "Dorte")
-    join(other, live_server, seed["join_code"], "Emil")
+def two_in_the_break(live_server, seed, new_context, names, open_now=True):
+    """Two participants in their own browsers, joined; (pages, problems, break url)."""
+    pages = [new_context().new_page() for _ in names]
+    problems = [p for page in pages for p in watch_page(page)]
     url = live_server(f"/udvalg/{seed['committee_id']}/pauser/{seed['slot_id']}")
-    writer.goto(url)
-    other.goto(url)
+    for page, name in zip(pages, names, strict=True):
+        join(page, live_server, seed["join_code"], name)
+        if open_now:
+            page.goto(url)
+    return pages, problems, url
+
+
+def test_live_update_never_takes_focus_or_text_from_a_writer(live_server, seed, new_context):
+    (writer, other), problems, _url = two_in_the_break(live_server, seed, new_context,
+                                                       ["Dorte", "Emil"])
 
     field = writer.get_by_label("Note", exact=True)
     field.click()
@@ -206,12 +212,8 @@ def test_live_update_never_takes_focus_or_text_from_a_writer(live_server, seed, 
 
 def test_changes_are_merged_into_the_list_card_by_card(live_server, seed, new_context):
     """A poll that finds changes brings only those; the list stays, cards are merged in order."""
-    fie = new_context().new_page()
-    gustav = new_context().new_page()
-    problems = watch_page(fie) + watch_page(gustav)
-    join(fie, live_server, seed["join_code"], "Fie")
-    join(gustav, live_server, seed["join_code"], "Gustav")
-    url = live_server(f"/udvalg/{seed['committee_id']}/pauser/{seed['slot_id']}")
+    (fie, gustav), problems, url = two_in_the_break(live_server, seed, new_context,
+                                                    ["Fie", "Gustav"], open_now=False)
     polls = []
     gustav.on("response", lambda r: polls.append((r.status, r.url))
               if r.request.method == "GET" and "/noter" in r.url else None)
