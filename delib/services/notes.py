@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, insert, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from delib.extensions import db
 from delib.models import (
@@ -134,27 +135,42 @@ def post_note(
         raise DomainError(_("Pausen hører ikke til dette topmøde."))
     body, tasks, messages, theme_meeting_id = _validated(committee, data, max_length, slot)
     now = utcnow()
-    note = Note(
-        committee=committee, slot=slot, client_key=client_key, body=body,
-        talk=committee.talk if slot is not None and slot.focus == "talk" else None,
-        theme_meeting_id=theme_meeting_id, created_at=now, updated_at=now,
-        **author_fields(author),
+    author_name = author_fields(author)["author_name"]
+    is_participant = isinstance(author, Participant)
+    # Plain INSERTs rather than the ORM's unit of work: this is the busiest write of the summit,
+    # and the unit of work for a note with a dozen relationships cost more than all else.
+    values = dict(
+        committee_id=committee.id, slot_id=slot.id if slot is not None else None,
+        talk_id=committee.talk_id if slot is not None and slot.focus == "talk" else None,
+        theme_meeting_id=theme_meeting_id, client_key=client_key, body=body,
+        author_participant_id=author.id if is_participant else None,
+        author_user_id=None if is_participant else author.id, author_name=author_name,
+        created_at=now, updated_at=now, version=1, hidden_reason="", key_point=False,
     )
-    note.tasks = tasks
-    note.messages = messages
     try:
         # A savepoint: if a parallel resend with the same key won the race, only this insert
         # is undone and we return the winner.
         with db.session.begin_nested():
-            db.session.add(note)
-            db.session.flush()
-            db.session.add(_revision(note, note.author_name))
-            db.session.flush()
+            note_id = db.session.scalar(insert(Note).values(values).returning(Note.id))
+            if tasks:
+                db.session.execute(insert(note_tasks),
+                                   [{"note_id": note_id, "task_id": t.id} for t in tasks])
+            if messages:
+                db.session.execute(insert(note_messages),
+                                   [{"note_id": note_id, "message_id": m.id} for m in messages])
+            db.session.execute(insert(NoteRevision).values(
+                note_id=note_id, version=1, body=body, edited_by_name=author_name, created_at=now,
+                task_numbers=",".join(str(t.number) for t in tasks),
+                message_numbers=",".join(str(m.number) for m in messages)))
     except IntegrityError:
         existing = find_by_key(committee, client_key)
         if existing is None:
             raise
         return existing, False
+    note = db.session.get(Note, note_id)
+    # What was just written, so showing the note needs no further queries.
+    set_committed_value(note, "tasks", tasks)
+    set_committed_value(note, "messages", messages)
     return note, True
 
 
