@@ -96,6 +96,16 @@ def test_overview_has_matrices_with_numbers_and_bars(kl_client, contributions, e
     assert "Oplæg 1" in page and "Temamøde 5" in page and "Budskab 1" in page
 
 
+def test_matrix_cells_say_one_note_and_several_notes_in_proper_danish(kl_client, contributions):
+    html = kl_client.get("/kl/").get_data(as_text=True)
+    # Task 2 has one note from one municipality; task 1 has two from two (Aarhus v2, Læsø).
+    assert ">1 note</a>" in html and ">1 kommune</span>" in html
+    assert ">2 noter</a>" in html and ">2 kommuner</span>" in html
+    assert "1 noter" not in html and "1 kommuner" not in html
+    caption = text_of(kl_client.get("/kl/kommuner"))
+    assert "98 kommuner" in caption
+
+
 def test_drafts_never_reach_kl(kl_client, contributions):
     for path in ("/kl/", "/kl/noter", "/kl/noter?q=hemmeligt", "/kl/kommuner"):
         assert "hemmeligt udkast" not in kl_client.get(path).get_data(as_text=True)
