@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, literal, select, union_all
+from sqlalchemy import bindparam, func, insert, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -237,36 +237,39 @@ class NoteCard:
     message_numbers: tuple[int, ...] = ()
 
 
-def _live():
-    return (Note.deleted_at.is_(None) & Note.hidden_at.is_(None)
-            & Note.merged_into_id.is_(None))
+# The break screen's queries, built once (see _STAMP below for why) and run as Core statements.
+_LIVE = (Note.deleted_at.is_(None) & Note.hidden_at.is_(None) & Note.merged_into_id.is_(None))
+_IN_BREAK = ((Note.committee_id == bindparam("committee_id"))
+             & (Note.slot_id == bindparam("slot_id")))
+_CARDS = (
+    select(Note.id, Note.body, Note.created_at, Note.version, Note.author_name,
+           Note.author_participant_id, Note.author_user_id, Note.client_key,
+           _LIVE.label("is_live"), ThemeMeeting.number.label("theme_meeting_number"))
+    .outerjoin(ThemeMeeting, ThemeMeeting.id == Note.theme_meeting_id)
+    .order_by(Note.created_at.desc(), Note.id.desc())
+)
+_LIVE_CARDS = _CARDS.where(_IN_BREAK, _LIVE)
+_CHANGED_CARDS = (_CARDS.where(_IN_BREAK, Note.updated_at >= bindparam("since"))
+                  .limit(bindparam("limit")))
+_TAGS = union_all(
+    select(note_tasks.c.note_id, literal("t").label("kind"), Task.number)
+    .join(Task, Task.id == note_tasks.c.task_id)
+    .where(note_tasks.c.note_id.in_(bindparam("ids", expanding=True))),
+    select(note_messages.c.note_id, literal("m").label("kind"), Message.number)
+    .join(Message, Message.id == note_messages.c.message_id)
+    .where(note_messages.c.note_id.in_(bindparam("ids", expanding=True))),
+)
+_LIVE_COUNT = select(func.count(Note.id)).where(_IN_BREAK, _LIVE)
 
 
-def _cards(where, limit: int | None = None) -> list[NoteCard]:
-    """The cards of the notes matching `where`, newest first, with their task/message numbers."""
-    query = (
-        select(Note.id, Note.body, Note.created_at, Note.version, Note.author_name,
-               Note.author_participant_id, Note.author_user_id, Note.client_key,
-               _live().label("is_live"), ThemeMeeting.number.label("theme_meeting_number"))
-        .outerjoin(ThemeMeeting, ThemeMeeting.id == Note.theme_meeting_id)
-        .where(*where)
-        .order_by(Note.created_at.desc(), Note.id.desc())
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    rows = db.session.execute(query).all()
+def _cards(statement, **params) -> list[NoteCard]:
+    """The cards a statement selects, with their task and message numbers (one more query)."""
+    connection = db.session.connection()
+    rows = connection.execute(statement, params).all()
     if not rows:
         return []
-    ids = [row.id for row in rows]
     numbers: dict[tuple[str, int], list[int]] = {}
-    tags = union_all(
-        select(note_tasks.c.note_id, literal("t").label("kind"), Task.number)
-        .join(Task, Task.id == note_tasks.c.task_id).where(note_tasks.c.note_id.in_(ids)),
-        select(note_messages.c.note_id, literal("m").label("kind"), Message.number)
-        .join(Message, Message.id == note_messages.c.message_id)
-        .where(note_messages.c.note_id.in_(ids)),
-    )
-    for note_id, kind, number in db.session.execute(tags):
+    for note_id, kind, number in connection.execute(_TAGS, {"ids": [row.id for row in rows]}):
         numbers.setdefault((kind, note_id), []).append(number)
     return [NoteCard(**{**row._mapping, "is_live": bool(row.is_live)},
                      task_numbers=tuple(sorted(numbers.get(("t", row.id), ()))),
@@ -277,7 +280,7 @@ def _cards(where, limit: int | None = None) -> list[NoteCard]:
 def note_cards(committee_id: int, slot_id: int) -> list[NoteCard]:
     """The break's live notes, newest first. Hidden, merged-away and deleted notes are out;
     a merged note stands in for its originals."""
-    return _cards([Note.committee_id == committee_id, Note.slot_id == slot_id, _live()])
+    return _cards(_LIVE_CARDS, committee_id=committee_id, slot_id=slot_id)
 
 
 def note_cards_changed_since(committee_id: int, slot_id: int, since: datetime,
@@ -286,16 +289,15 @@ def note_cards_changed_since(committee_id: int, slot_id: int, since: datetime,
 
     None when more than `limit` changed: then the whole list is cheaper to send than the changes.
     """
-    cards = _cards([Note.committee_id == committee_id, Note.updated_at >= since,
-                    Note.slot_id == slot_id], limit=limit + 1)
+    cards = _cards(_CHANGED_CARDS, committee_id=committee_id, slot_id=slot_id, since=since,
+                   limit=limit + 1)
     return None if len(cards) > limit else cards
 
 
 def count_live_notes(committee_id: int, slot_id: int) -> int:
     """How many notes the break screen shows for this slot."""
-    return db.session.scalar(
-        select(func.count(Note.id))
-        .where(Note.committee_id == committee_id, Note.slot_id == slot_id, _live()))
+    return db.session.connection().execute(
+        _LIVE_COUNT, {"committee_id": committee_id, "slot_id": slot_id}).scalar_one()
 
 
 @dataclass(frozen=True)
@@ -322,14 +324,22 @@ class NotesStamp:
 _EPOCH = datetime(1970, 1, 1)
 
 
-def _stamp_query(committee_id: int):
-    return (select(func.count(Note.id), func.max(Note.updated_at))
-            .where(Note.committee_id == committee_id))
+# Built once: the polls run these thousands of times a minute, and building a statement costs
+# more than SQLite answering it. Run as Core statements on the session's connection.
+_STAMP = (select(func.count(Note.id), func.max(Note.updated_at))
+          .where(Note.committee_id == bindparam("committee_id")))
+_PARTICIPANT_STAMP = _STAMP.add_columns(
+    select(Participant.id)
+    .where(Participant.id == bindparam("participant_id"),
+           Participant.committee_id == bindparam("committee_id"),
+           Participant.removed_at.is_(None))
+    .exists())
 
 
 def notes_stamp(committee_id: int) -> NotesStamp:
     """The committee's notes stamp: one aggregate over an index, whatever the number of notes."""
-    count, latest = db.session.execute(_stamp_query(committee_id)).one()
+    count, latest = db.session.connection().execute(
+        _STAMP, {"committee_id": committee_id}).one()
     return NotesStamp(count, latest)
 
 
@@ -339,12 +349,8 @@ def participant_notes_stamp(committee_id: int, participant_id: int) -> NotesStam
     The break screen's unchanged poll is the busiest request of the summit: this answers both
     "may they look?" and "anything new?" in one query, without loading the participant.
     """
-    member = (select(Participant.id)
-              .where(Participant.id == participant_id, Participant.committee_id == committee_id,
-                     Participant.removed_at.is_(None))
-              .exists())
-    count, latest, is_member = db.session.execute(
-        _stamp_query(committee_id).add_columns(member)).one()
+    count, latest, is_member = db.session.connection().execute(
+        _PARTICIPANT_STAMP, {"committee_id": committee_id, "participant_id": participant_id}).one()
     return NotesStamp(count, latest) if is_member else None
 
 
