@@ -208,9 +208,7 @@ def create(committee_id: int, slot_id: int):
         # The account itself, not Flask-Login's proxy: the note keeps a reference to its author.
         note, created = service.post_note(
             committee, slot, current_user._get_current_object(), _input(form),
-            form.client_key.data or "",
-            current_app.config["NOTE_MAX_LENGTH"],
-        )
+            form.client_key.data or "", current_app.config["NOTE_MAX_LENGTH"])
     except DomainError as error:
         db.session.rollback()  # nothing was written; and the lock is not held while rendering
         reads_only_from_here()
@@ -223,7 +221,12 @@ def create(committee_id: int, slot_id: int):
         flash(_("Noten er gemt.") if created else _("Noten var allerede gemt."), "success")
         return redirect(url_for("notes.session", committee_id=committee.id, slot_id=slot.id)
                         + f"#note-{note.id}")
-    status, count = (201 if created else 200), service.count_live_notes(committee.id, slot.id)
+    return _saved_answer(committee, slot, note, status=201 if created else 200)
+
+
+def _saved_answer(committee, slot, note, status: int):
+    """The htmx answer to a saved note: its card and the new count, out of band."""
+    count = service.count_live_notes(committee.id, slot.id)
     if request.form.get("errors_shown") or request.headers.get("X-Delib-Form") != "keep":
         # The form shows errors from an earlier try, or no script of ours is there to empty
         # it: a fresh one replaces it.
@@ -232,7 +235,7 @@ def create(committee_id: int, slot_id: int):
         return render("notes/_created.html", status=status, committee=committee, slot=slot,
                       form=fresh, saved_note=note, viewer=current_user, count=count)
     # The form stays where it is (focus, caret and a phone's keyboard with it): delib.js empties
-    # it and gives it the next note's key. The saved card and the count come out of band.
+    # it and gives it the next note's key.
     response = render("notes/_saved.html", status=status, saved_note=note, viewer=current_user,
                       count=count)
     response.headers["HX-Reswap"] = "none"
