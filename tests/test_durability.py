@@ -19,15 +19,15 @@ import sys
 import threading
 import time
 import uuid
-from http.client import HTTPConnection, HTTPException
+from http.client import HTTPException
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
 from delib.extensions import db
 from delib.models import Note
+from tests.live_server_support import Browser, hidden_value
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 6
@@ -35,35 +35,6 @@ WORKERS = 3
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")),
                                 reason="kills a server on a SQLite file")
-
-
-class Browser:
-    """Keeps the session cookie; one connection per request (as after a dropped Wi-Fi)."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method, path, form=None, headers=None, timeout=30):
-        conn = HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        head = dict(headers or {})
-        if self.cookies:
-            head["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form, doseq=True)
-            head["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            conn.request(method, path, body=body, headers=head)
-            response = conn.getresponse()
-            text = response.read().decode("utf-8")
-        finally:
-            conn.close()
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                self.cookies[key] = rest.split(";", 1)[0]
-        return response.status, text
 
 
 class Server:
@@ -125,10 +96,6 @@ class Server:
             self.log.close()
 
 
-def _hidden(html: str, name: str) -> str:
-    return re.search(rf'name="{name}"[^>]*value="([^"]*)"', html).group(1)
-
-
 class Participant:
     """One person at a laptop: joins, then posts notes as fast as the server answers."""
 
@@ -138,7 +105,8 @@ class Participant:
         status, page = self.browser.request("GET", f"/deltag/{join_code}")
         assert status == 200
         status, _ = self.browser.request("POST", "/deltag", form={
-            "csrf_token": _hidden(page, "csrf_token"), "code": join_code, "display_name": name})
+            "csrf_token": hidden_value(page, "csrf_token"), "code": join_code,
+            "display_name": name})
         assert status == 302, f"join failed ({status})"
         self.refresh()
         self.acknowledged: dict[str, str] = {}  # client_key -> body

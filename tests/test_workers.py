@@ -13,14 +13,13 @@ import socket
 import subprocess
 import sys
 import time
-from http.client import HTTPConnection
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlencode
 
 import pytest
 
 from delib.extensions import db
+from tests.live_server_support import Browser, hidden_value
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,39 +36,6 @@ def application(environ, start_response):
         return start_response(status, headers + [("X-Worker-Pid", str(os.getpid()))], exc_info)
     return app(environ, start)
 '''
-
-
-class Browser:
-    """A minimal browser: keeps the session cookie, never follows redirects."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method, path, form=None, headers=None):
-        conn = HTTPConnection("127.0.0.1", self.port, timeout=30)
-        head = dict(headers or {})
-        if self.cookies:
-            head["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form, doseq=True)
-            head["Content-Type"] = "application/x-www-form-urlencoded"
-        conn.request(method, path, body=body, headers=head)
-        response = conn.getresponse()
-        text = response.read().decode("utf-8")
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                self.cookies[key] = rest.split(";", 1)[0]
-        conn.close()
-        return response.status, response, text
-
-
-def _hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
-    assert match, f"no {name} field in the page"
-    return match.group(1)
 
 
 def _free_port() -> int:
@@ -107,7 +73,7 @@ def server(app, tmp_path, make_committee, event):
         deadline = time.monotonic() + 90
         while True:
             try:
-                status, _r, _t = Browser(port).request("GET", "/deltag")
+                status, _t = Browser(port).request("GET", "/deltag")
                 if status == 200:
                     break
             except OSError:
@@ -131,10 +97,10 @@ def server(app, tmp_path, make_committee, event):
 
 def _join(port, committee, name) -> Browser:
     browser = Browser(port)
-    status, _r, page = browser.request("GET", f"/deltag/{committee.join_code}")
+    status, page = browser.request("GET", f"/deltag/{committee.join_code}")
     assert status == 200
-    status, response, _t = browser.request("POST", "/deltag", form={
-        "csrf_token": _hidden(page, "csrf_token"), "code": committee.join_code,
+    status, _t = browser.request("POST", "/deltag", form={
+        "csrf_token": hidden_value(page, "csrf_token"), "code": committee.join_code,
         "display_name": name,
     })
     assert status == 302, f"join as {name} failed ({status})"
@@ -143,25 +109,25 @@ def _join(port, committee, name) -> Browser:
 
 def _post_note(browser, committee, slot, text) -> str:
     """Write a note from the break screen as a browser does; the pid of the worker that saved it."""
-    status, _r, page = browser.request("GET", f"/udvalg/{committee.id}/pauser/{slot.id}")
+    status, page = browser.request("GET", f"/udvalg/{committee.id}/pauser/{slot.id}")
     assert status == 200
     task_id = re.search(r'name="tasks"[^>]*value="(\d+)"', page).group(1)
-    status, response, _t = browser.request(
+    status, _t = browser.request(
         "POST", f"/udvalg/{committee.id}/pauser/{slot.id}/noter",
-        form={"csrf_token": _hidden(page, "csrf_token"), "client_key": _hidden(page, "client_key"),
-              "body": text, "tasks": [task_id]},
+        form={"csrf_token": hidden_value(page, "csrf_token"),
+              "client_key": hidden_value(page, "client_key"), "body": text, "tasks": [task_id]},
     )
     assert status == 302, f"note not saved ({status})"
-    return response.getheader("X-Worker-Pid")
+    return browser.response.getheader("X-Worker-Pid")
 
 
 def _read_on_another_worker(browser, committee, slot, not_pid, attempts=200):
     """The notes list as served by a worker other than `not_pid`: (pid, text)."""
     for _ in range(attempts):
-        status, response, text = browser.request(
+        status, text = browser.request(
             "GET", f"/udvalg/{committee.id}/pauser/{slot.id}/noter", headers={"HX-Request": "true"})
         assert status == 200
-        pid = response.getheader("X-Worker-Pid")
+        pid = browser.response.getheader("X-Worker-Pid")
         if pid != not_pid:
             return pid, text
     pytest.fail(f"every one of {attempts} requests was served by worker {not_pid}")
@@ -190,8 +156,8 @@ def test_participants_on_different_workers_see_each_others_notes(server):
     # The sign-in is a signed cookie: it holds whichever worker answers.
     pids = set()
     for _ in range(40):
-        status, response, text = mette.request("GET", f"/udvalg/{committee.id}/pauser/{slot.id}")
+        status, text = mette.request("GET", f"/udvalg/{committee.id}/pauser/{slot.id}")
         assert status == 200, f"signed out on another worker ({status})"
         assert "Skriv en note" in text
-        pids.add(response.getheader("X-Worker-Pid"))
+        pids.add(mette.response.getheader("X-Worker-Pid"))
     assert len(pids) >= 2, "all requests went to one worker; the test proved nothing"
