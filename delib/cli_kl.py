@@ -74,7 +74,7 @@ def remove_national_demo_command(slug: str | None):
 
 @click.command("rebuild-search-index")
 def rebuild_search_index_command():
-    """Rebuild the full-text index of submitted notes (SQLite)."""
+    """Rebuild the Danish search index of submitted notes (after a change to how it reads)."""
     count = search.rebuild_index()
     db.session.commit()
     click.echo(f"Søgeindekset indeholder nu {count} noter.")

@@ -1,76 +1,42 @@
-"""Danish full-text search over submitted notes, with highlighted matches.
+"""Danish search over submitted notes: the same terms and hits on SQLite and PostgreSQL.
 
-SQLite (the default) uses an FTS5 table, `submission_note_fts`, whose rowid is the
-`submission_note.id` and whose text is the note body *already stemmed* with Snowball's Danish
-stemmer: FTS5 has no Danish tokenizer, so we stem in Python on both sides (index and query).
-PostgreSQL uses its own Danish text search (`to_tsvector('danish', body)`), with a GIN index.
+Each submitted note is indexed in `search_term` (delib/models/search.py) when it is written:
+per word, the word as written (FORM), its lemmas (LEMMA: "børnene" → "barn") and the lemmas of
+its compound parts (PART: "skoleledelsen" → "skole", "ledelse"), all computed in Python by
+delib/services/danish.py. A query is plain SQL over that table, so both engines find the same
+notes. Its words are read the same way but never split: "forældresamarbejde" looks for that
+word (and its forms, and compounds built on it), not for every note on "samarbejde". Every word
+must match; a word ending in `*` matches terms beginning with it ("leder*"). Hits are ranked by
+how they matched (the word as typed, then another form of it, then a compound part).
 
-Danish writes compounds as one word ("skolefravær" = skole + fravær), and stemming alone does not
-split them. So a query word also matches (SQLite) indexed words that end in it ("fravær" finds
-"skolefraværet") and its own tail when that tail is a word in the index ("skolefravær" finds
-"fraværet"): the head of a Danish compound is its last part. PostgreSQL does the second only.
-
-The index is kept in sync by mapper events on `SubmissionNote` (insert, update, delete), so
-whoever creates submission rows through the ORM needs to do nothing. Code that bulk-inserts rows
-with Core (the demo generator) calls `rebuild_index()`, and `ensure_index()` repairs an index
-that has fallen behind (for instance a database created by migrations before the table existed).
+The index follows the notes by itself: mapper events on `SubmissionNote` index a note when it
+is inserted or its text changes, and the foreign key deletes its terms with it. Code that
+inserts notes with Core (the demo generator) calls `index_submission` or `rebuild_index`.
 """
 
 import re
-import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import snowballstemmer
 from markupsafe import Markup, escape
-from sqlalchemy import and_, column, delete, event, func, insert, or_, select, table
+from sqlalchemy import and_, case, delete, event, func, inspect, select
 from sqlalchemy.engine import Connection
 
 from delib.extensions import db
 from delib.models import SubmissionNote
+from delib.models.search import FORM, LEMMA, MAX_TERM, PART, SearchTerm
+from delib.services import danish
 
-FTS_TABLE = "submission_note_fts"
-FTS_VOCAB = "submission_note_fts_vocab"
-#: remove_diacritics 0: "å", "æ" and "ø" are letters of their own in Danish, not accents.
-FTS_DDL = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-    "stems, tokenize = 'unicode61 remove_diacritics 0')",
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_VOCAB} USING fts5vocab({FTS_TABLE}, 'row')",
-)
-#: Lightweight handles (not in the metadata: create_all must not make them on PostgreSQL).
-fts = table(FTS_TABLE, column("rowid"), column("stems"))
-fts_vocab = table(FTS_VOCAB, column("term"))
-PG_INDEX_DDL = (
-    "CREATE INDEX IF NOT EXISTS ix_submission_note_body_danish ON submission_note "
-    "USING gin (to_tsvector('danish', body))"
-)
-#: A compound's parts: the modifier has at least 3 letters and the head at least 4.
-MIN_MODIFIER, MIN_HEAD = 3, 4
 #: More query words than this are ignored: a search box is not a document.
 MAX_QUERY_WORDS = 12
+#: A prefix query needs this many letters: "l*" would be every note.
+MIN_PREFIX = 3
+BATCH = 2000
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_local = threading.local()
-
-
-def _stemmer():
-    # Snowball stemmer objects keep state between calls, so each thread gets its own.
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = snowballstemmer.stemmer("danish")
-    return stemmer
-
-
-def stem(word: str) -> str:
-    """The Danish Snowball stem of one word, lower-cased."""
-    return _stem_lower(word.lower())
-
-
-@lru_cache(maxsize=200_000)
-def _stem_lower(word: str) -> str:
-    # The pure-Python stemmer is slow and a language has far fewer words than a corpus has
-    # tokens: 20,000 notes hold ~200,000 words but only a few thousand different ones.
-    return _stemmer().stemWord(word)
+#: What a term may hold (what danish.search_words reads); anything else is not stored.
+_TERM = re.compile(r"[^\W_]+(?:[-.,][^\W_]+)*\.?", re.UNICODE)
+terms_table = SearchTerm.__table__
 
 
 def words(text: str) -> list[str]:
@@ -78,214 +44,252 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text or "")
 
 
-def stem_text(text: str) -> str:
-    """A text as a space-separated string of stems: what the FTS5 index stores."""
-    return " ".join(stem(w) for w in words(text))
+# --- what a text is indexed under --------------------------------------------------------------
+
+
+def _word_rows(word: danish.Word) -> list[tuple[str, int]]:
+    if word.kind == "open":  # "ledelses-" in "ledelses- og styringsmodellen"
+        first = danish.modifier(word.text)
+        return [(word.text, FORM)] + ([(first, PART)] if first else [])
+    found = danish.word_terms(word.text)
+    return ([(found.form, FORM)] + [(x, LEMMA) for x in found.lemmas]
+            + [(x, PART) for x in found.parts])
+
+
+def terms(text: str) -> dict[str, int]:
+    """The search terms of a text, each with the best way (FORM, LEMMA, PART) it occurs."""
+    return dict(_terms(text or ""))
+
+
+@lru_cache(maxsize=4096)
+def _terms(text: str) -> tuple[tuple[str, int], ...]:
+    # Cached per text: a resubmitted contribution, or the demo's 20,000 notes drawn from a few
+    # hundred, are read once.
+    found: dict[str, int] = {}
+    for word in danish.search_words(text):
+        if word.text in danish.STOP_WORDS:
+            continue
+        for term, kind in _word_rows(word):
+            if term in danish.STOP_WORDS:  # "efter" in "efteruddannelse"
+                continue
+            if (len(term) <= MAX_TERM and kind < found.get(term, PART + 1)
+                    and _TERM.fullmatch(term)):
+                found[term] = kind
+    return tuple(found.items())
 
 
 # --- keeping the index -------------------------------------------------------------------------
 
 
-def _is_sqlite(bind) -> bool:
-    return bind.dialect.name == "sqlite"
+#: The insert in each driver's own parameter style (SQLite: qmark).
+_INSERT = {
+    "qmark": "INSERT INTO search_term (note_id, term, kind) VALUES (?, ?, ?)",
+    "numeric": "INSERT INTO search_term (note_id, term, kind) VALUES (:1, :2, :3)",
+    "format": "INSERT INTO search_term (note_id, term, kind) VALUES (%s, %s, %s)",
+}
 
 
-def create_index(connection: Connection) -> None:
-    """Create the FTS5 tables (SQLite) or the Danish GIN index (PostgreSQL) if missing."""
-    if _is_sqlite(connection):
-        for ddl in FTS_DDL:
-            connection.exec_driver_sql(ddl)
-        connection.info["delib_fts"] = True
-    elif connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(PG_INDEX_DDL)
-
-
-def _fts_ready(connection: Connection) -> bool:
-    # Created once per DB connection; cheap afterwards. A database made by migrations gets the
-    # table on first use instead of failing.
-    if not connection.info.get("delib_fts"):
-        create_index(connection)
-    return True
-
-
-@event.listens_for(db.metadata, "after_create")
-def _after_create(target, connection, **kw):
-    create_index(connection)
-
-
-@event.listens_for(db.metadata, "before_drop")
-def _before_drop(target, connection, **kw):
-    if _is_sqlite(connection):
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_VOCAB}")
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
-        connection.info.pop("delib_fts", None)
-
-
-def _index_rows(connection: Connection, rows) -> None:
-    connection.execute(
-        insert(fts), [{"rowid": note_id, "stems": stem_text(body)} for note_id, body in rows]
-    )
+def _index_rows(connection: Connection, rows) -> int:
+    """Insert the terms of (note_id, body) rows; returns how many terms were written."""
+    values = [(note_id, term, kind) for note_id, body in rows for term, kind in _terms(body or "")]
+    if not values:
+        return 0
+    if connection.dialect.name == "postgresql":
+        # COPY: the demo's 20,000 notes have ~300,000 terms; INSERT would take seconds.
+        # Terms are letters, digits, "." and "-" (danish.search_words): nothing to escape.
+        data = "".join(f"{note_id}\t{term}\t{kind}\n" for note_id, term, kind in values)
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy("COPY search_term (note_id, term, kind) FROM STDIN") as copy:
+            copy.write(data)
+    else:
+        # Straight to the driver: building a parameter dict per row costs more than the insert.
+        connection.exec_driver_sql(_INSERT.get(connection.dialect.paramstyle, _INSERT["format"]),
+                                   values)
+    return len(values)
 
 
 @event.listens_for(SubmissionNote, "after_insert")
+def _note_inserted(mapper, connection, target):
+    _index_rows(connection, [(target.id, target.body)])
+
+
 @event.listens_for(SubmissionNote, "after_update")
-def _note_saved(mapper, connection, target):
-    if _is_sqlite(connection) and _fts_ready(connection):
-        connection.execute(delete(fts).where(fts.c.rowid == target.id))
-        _index_rows(connection, [(target.id, target.body)])
-
-
-@event.listens_for(SubmissionNote, "after_delete")
-def _note_deleted(mapper, connection, target):
-    if _is_sqlite(connection) and _fts_ready(connection):
-        connection.execute(delete(fts).where(fts.c.rowid == target.id))
+def _note_updated(mapper, connection, target):
+    if not inspect(target).attrs.body.history.has_changes():
+        return  # the text is what the index was made from
+    connection.execute(delete(terms_table).where(terms_table.c.note_id == target.id))
+    _index_rows(connection, [(target.id, target.body)])
 
 
 def index_submission(submission) -> None:
     """(Re)index the notes of one submission. Call after inserting its notes with Core.
 
     Notes added through the ORM are indexed by mapper events already; calling this again is
-    harmless (it replaces the rows).
+    harmless (it replaces their terms).
     """
     connection = db.session.connection()
-    if not _is_sqlite(connection):
-        return
-    _fts_ready(connection)
-    rows = db.session.execute(
-        select(SubmissionNote.id, SubmissionNote.body).where(
-            SubmissionNote.submission_id == submission.id)
-    ).all()
-    connection.execute(delete(fts).where(fts.c.rowid.in_(
-        select(SubmissionNote.id).where(SubmissionNote.submission_id == submission.id))))
-    if rows:
-        _index_rows(connection, rows)
+    notes = select(SubmissionNote.id).where(SubmissionNote.submission_id == submission.id)
+    connection.execute(delete(terms_table).where(terms_table.c.note_id.in_(notes)))
+    _index_rows(connection, connection.execute(
+        select(SubmissionNote.id, SubmissionNote.body)
+        .where(SubmissionNote.submission_id == submission.id)).all())
 
 
 def rebuild_index() -> int:
-    """Rebuild the whole FTS5 index from `submission_note`; returns how many notes it holds."""
+    """Rebuild the whole index from `submission_note`; returns how many notes it holds."""
     connection = db.session.connection()
-    if not _is_sqlite(connection):
-        # PostgreSQL's GIN index follows the table by itself: it already holds every note.
-        return db.session.scalar(select(func.count(SubmissionNote.id)))
-    _fts_ready(connection)
-    connection.execute(delete(fts))
-    result = db.session.execute(select(SubmissionNote.id, SubmissionNote.body)
+    # Filling a table and then indexing it beats keeping the index up to date row by row
+    # (seconds for the demo's 20,000 notes). Readers see the old index until the commit
+    # (SQLite) or wait for it (PostgreSQL locks the table while its index is rebuilt).
+    term_index = next(i for i in terms_table.indexes if i.name == "ix_search_term_term")
+    term_index.drop(connection)
+    connection.execute(delete(terms_table))
+    result = connection.execute(select(SubmissionNote.id, SubmissionNote.body)
                                 .order_by(SubmissionNote.id))
     count = 0
-    while batch := result.fetchmany(2000):
+    while batch := result.fetchmany(BATCH):
         _index_rows(connection, batch)
         count += len(batch)
+    term_index.create(connection)
+    if connection.dialect.name == "postgresql":
+        # Fresh statistics, or the planner takes the new table for empty (seconds per query).
+        connection.exec_driver_sql("ANALYZE search_term")
     return count
-
-
-def ensure_index() -> bool:
-    """Rebuild the FTS5 index if it has fallen behind the notes; True if it had to.
-
-    The caller commits when this returns True, so the repair is kept.
-    """
-    connection = db.session.connection()
-    if not _is_sqlite(connection):
-        return False
-    _fts_ready(connection)
-    indexed = connection.execute(select(func.count(), func.max(fts.c.rowid))).one()
-    stored = db.session.execute(select(func.count(), func.max(SubmissionNote.id))).one()
-    if tuple(indexed) == tuple(stored):
-        return False
-    rebuild_index()
-    return True
 
 
 # --- searching ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class QueryWord:
+    """One required word of a query: as typed, the lemmas it also stands for, or a prefix."""
+
+    text: str
+    lemmas: frozenset[str] = frozenset()
+    prefix: bool = False
+
+    def rank(self):
+        """SQL: how well a term row matches (0 as typed, 1 another form, 2 a compound part)."""
+        if self.prefix:
+            return terms_table.c.kind
+        return case((and_(terms_table.c.term == self.text, terms_table.c.kind == FORM), 0),
+                    (terms_table.c.kind <= LEMMA, 1), else_=2)
+
+    def condition(self):
+        if self.prefix:
+            escaped = self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return terms_table.c.term.like(escaped + "%", escape="\\")
+        return terms_table.c.term.in_(sorted(self.lemmas | {self.text}))
+
+    def matches(self, names) -> bool:
+        """Does a word of a note, given as the terms it is indexed under, match this one?"""
+        if self.prefix:
+            return any(n.startswith(self.text) for n in names)
+        wanted = self.lemmas | {self.text}
+        return any(n in wanted for n in names)
+
+
+def _query_words(query: str) -> list[QueryWord]:
+    found = danish.search_words(query)
+    # An ordinal phrase stands for the words it was read from: "10. klasse" needs "10.klasse",
+    # not 10 and klasse anywhere in the note. "børne- og ungepolitik" needs both policies.
+    covered = {span for w in found if w.kind == "ordinal" for span in w.spans}
+    chosen = []
+    for word in found:
+        if word.kind == "open" or (not word.implied and word.spans[0] in covered):
+            continue
+        end = word.spans[-1][1]
+        if query[end:end + 1] == "*" and len(word.text) >= MIN_PREFIX:
+            chosen.append(QueryWord(word.text, prefix=True))
+            continue
+        terms_of = danish.word_terms(word.text)
+        chosen.append(QueryWord(word.text, frozenset(terms_of.lemmas)))
+    meaningful = [w for w in chosen if w.prefix or w.text not in danish.STOP_WORDS]
+    # A query of function words only still searches for them (and finds nothing), rather than
+    # quietly showing every note.
+    return list(dict.fromkeys(meaningful or chosen))[:MAX_QUERY_WORDS]
+
+
 @dataclass
 class Search:
-    """A prepared query: `clause` filters SubmissionNote rows; `stems` drive highlighting."""
+    """A prepared query: `clause` filters SubmissionNote rows, `ranking` orders them."""
 
     query: str
+    words: list[QueryWord] = field(default_factory=list)
     clause: object = None
-    stems: set[str] = field(default_factory=set)
+    #: A subquery (note_id, rank): the matching notes, rank 0 best.
+    ranking: object = None
 
     @property
     def active(self) -> bool:
         return self.clause is not None
 
     def highlight(self, body: str) -> Markup:
-        """The note body, escaped, with matching words wrapped in <mark>."""
-        return highlight(body, self.stems)
-
-
-def _heads(term: str) -> list[str]:
-    """Possible compound heads of a stem: its tails of at least MIN_HEAD letters."""
-    return [term[i:] for i in range(MIN_MODIFIER, len(term) - MIN_HEAD + 1)]
-
-
-def _expand_sqlite(connection: Connection, terms: list[str]) -> list[set[str]]:
-    """Per query stem, the indexed stems it stands for: itself, compounds ending in it, its head."""
-    groups = []
-    for term in terms:
-        group = {term}
-        heads = _heads(term)
-        conditions = []
-        if len(term) >= MIN_HEAD:
-            # Compounds ending in the term: "fravær" → "skolefravær", "elevfravær".
-            conditions.append(fts_vocab.c.term.like("%" + term)
-                              & (func.length(fts_vocab.c.term) >= len(term) + MIN_MODIFIER))
-        if heads:
-            # The term's own head: "skolefravær" → "fravær", if that word is in the index.
-            conditions.append(fts_vocab.c.term.in_(heads))
-        if conditions:
-            found = connection.execute(select(fts_vocab.c.term).where(or_(*conditions)))
-            group.update(row[0] for row in found)
-        groups.append(group)
-    return groups
-
-
-def _fts_phrase(group: set[str]) -> str:
-    return "(" + " OR ".join('"' + t.replace('"', '""') + '"' for t in sorted(group)) + ")"
+        """The note body, escaped, with the words that matched wrapped in <mark>."""
+        return highlight(body, self.words)
 
 
 def prepare(query: str | None) -> Search:
-    """Turn what someone typed into a search: all words must match (as stems or compounds)."""
+    """Turn what someone typed into a search: every word must match (see the module doc)."""
     query = (query or "").strip()
-    terms = list(dict.fromkeys(stem(w) for w in words(query)))[:MAX_QUERY_WORDS]
-    if not terms:
+    wanted = _query_words(query)
+    if not wanted:
         return Search(query=query)
-    connection = db.session.connection()
-    if _is_sqlite(connection):
-        _fts_ready(connection)
-        groups = _expand_sqlite(connection, terms)
-        match = " AND ".join(_fts_phrase(g) for g in groups)
-        matching = select(fts.c.rowid).where(fts.c.stems.op("MATCH")(match))
-        clause = SubmissionNote.id.in_(matching)
-    else:
-        # PostgreSQL: per word, its stem or a possible head in the Danish tsvector, or the
-        # stem inside a longer word (a compound: "fravær" in "elevfraværet"); all words needed.
-        groups = [{t, *(h for h in _heads(t) if len(h) > MIN_HEAD)} for t in terms]
-        vector = func.to_tsvector("danish", SubmissionNote.body)
-        conditions = []
-        for term, group in zip(terms, groups, strict=True):
-            condition = vector.op("@@")(func.to_tsquery("danish", " | ".join(sorted(group))))
-            if len(term) >= MIN_HEAD:
-                condition = or_(condition, SubmissionNote.body.ilike(f"%{term}%"))
-            conditions.append(condition)
-        clause = and_(*conditions)
-    return Search(query=query, clause=clause, stems=set().union(*groups))
+    ranked = []
+    for word in wanted:
+        ranked.append(
+            select(terms_table.c.note_id, func.min(word.rank()).label("rank"))
+            .where(word.condition()).group_by(terms_table.c.note_id).subquery())
+    first = ranked[0]
+    stmt = select(first.c.note_id.label("note_id"),
+                  sum((r.c.rank for r in ranked[1:]), first.c.rank).label("rank"))
+    for other in ranked[1:]:
+        stmt = stmt.join(other, other.c.note_id == first.c.note_id)
+    ranking = stmt.subquery("search_ranking")
+    clause = SubmissionNote.id.in_(select(ranking.c.note_id))
+    return Search(query=query, words=wanted, clause=clause, ranking=ranking)
 
 
-def highlight(body: str, stems: set[str]) -> Markup:
-    """Escape `body` and wrap each word whose stem is in `stems` in <mark>; safe to render."""
-    if not stems:
+def _names(word: danish.Word) -> tuple[str, ...]:
+    """The terms a word of a note is found by, as far as marking it goes."""
+    if word.kind == "open":  # "børne-" stands for "barn"
+        first = danish.modifier(word.text)
+        return (word.text, first) if first else (word.text,)
+    found = danish.word_terms(word.text)
+    if word.kind == "coordinated":
+        # "børnepolitikken" in "børne- og ungepolitikken" marks both pieces only as a whole;
+        # a match on one part marks that piece alone (the open word or the written one).
+        return (found.form, *found.lemmas)
+    return (found.form, *found.lemmas, *found.parts)
+
+
+def highlight(body: str, wanted) -> Markup:
+    """Escape `body` and wrap each word that matches a query word in <mark>; safe to render.
+
+    `wanted` is a Search's words (or plain strings, taken as words typed).
+    """
+    body = body or ""
+    wanted = [w if isinstance(w, QueryWord) else QueryWord(w, frozenset(
+        danish.word_terms(w).lemmas)) for w in wanted or ()]
+    if not wanted:
         return escape(body)
-    heads = tuple(t for t in stems if len(t) >= MIN_HEAD)
+    spans = []
+    for word in danish.search_words(body):
+        if any(w.matches(_names(word)) for w in wanted):
+            # "10. klasse" is marked as one phrase, "børne- og ungepolitikken" in its two parts.
+            spans.extend([(word.spans[0][0], word.spans[-1][1])] if word.kind == "ordinal"
+                         else word.spans)
     out, last = [], 0
-    for match in _WORD.finditer(body or ""):
-        word_stem = stem(match.group())
-        # A compound whose head matched counts too: "elevfraværet" for "fravær".
-        if word_stem in stems or (len(word_stem) >= 2 * MIN_MODIFIER
-                                  and word_stem.endswith(heads)):
-            out.append(escape(body[last:match.start()]))
-            out.append(Markup("<mark>") + escape(match.group()) + Markup("</mark>"))
-            last = match.end()
-    out.append(escape((body or "")[last:]))
+    for start, end in sorted(spans):
+        if end <= last:
+            continue
+        start = max(start, last)
+        out.append(escape(body[last:start]))
+        out.append(Markup("<mark>") + escape(body[start:end]) + Markup("</mark>"))
+        last = end
+    out.append(escape(body[last:]))
     return Markup("").join(out)
+
+
+__all__ = ["FORM", "LEMMA", "PART", "Search", "highlight", "index_submission", "prepare",
+           "rebuild_index", "terms", "words"]
