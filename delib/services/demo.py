@@ -2,17 +2,24 @@
 
 `seed_national_demo` gives many municipalities a demo committee ("… (DEMO)"), some with draft
 notes only and most with a submitted contribution whose `submitted_by_name` is
-`DEMO_SUBMITTER`, so every page can say the data is generated. The notes are Danish sentences
-built from templates about the declaration's four tasks, the three talks and five theme
-meetings. It scales to tens of thousands of notes by inserting rows in bulk.
+`DEMO_SUBMITTER`, so every page can say the data is generated. The notes, chair summaries and
+follow-up actions are hand-written (delib/data/demo_notes.toml): a first-time user judges the
+product by them, so recurring points come in each municipality's own words rather than from
+templates. Each municipality draws different notes that fit the talk and theme meetings it
+chose; corpus notes recur only across municipalities, and within one only when it writes more
+notes than its breaks have. It scales to tens of thousands of notes by inserting rows in bulk.
 
 `make_submission` is the small factory tests use to create one submitted contribution through
 the ORM without depending on the chair's review flow.
 """
 
 import random
+import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib.resources import files
 
 from sqlalchemy import delete, func, insert, select
 
@@ -38,119 +45,212 @@ from delib.services.committees import new_join_code
 
 DEMO_COMMITTEE_NAME = "Børne- og Ungeudvalget (DEMO)"
 
-# --- text templates ----------------------------------------------------------------------------
+# --- the hand-written corpus -------------------------------------------------------------------
 
-GROUPS = ["lederne", "medarbejderne", "forældrene", "børnene og de unge", "skolebestyrelserne",
-          "dagtilbudslederne", "skolelederne", "de faglige organisationer", "ungdomsskolen"]
-AREAS = ["dagtilbud", "folkeskolen", "fritidsområdet", "ungeområdet", "specialområdet",
-         "sundhedsplejen", "PPR", "familieområdet", "SFO og klub"]
-PARTNERS = ["et professionshøjskole", "VIVE", "Aarhus Universitet", "nabokommunerne",
-            "et universitet", "KL's netværk"]
-TOPICS = ["skolefravær", "trivsel", "overgange", "inklusion", "sprogindsatser", "mellemformer",
-          "forældresamarbejde", "tidlig indsats", "ungdomsuddannelse", "motiverende undervisning"]
-
-TASK_SENTENCES = {
-    1: [
-        "Vi skal genbesøge børne- og ungepolitikken, så den giver mening for {group}.",
-        "Politikken er for abstrakt i dag; {group} kan ikke spejle deres prioriteringer i den.",
-        "Inddrag {group} aktivt, når vi skriver den nye børne- og ungepolitik.",
-        "Børne- og ungepolitikken skal have færre mål og en klar retning for {area}.",
-        "Politikken skal hænge sammen fra 0 til 25 år, også når de unge forlader {area}.",
-        "Lad os evaluere politikken hvert år i udvalget med data om {topic}.",
-    ],
-    2: [
-        "Skoleledere og dagtilbudsledere mødes for sjældent; vi vil lave et fælles ledelsesforum.",
-        "Der mangler samarbejde mellem {area} og {area2} om de børn, der har det svært.",
-        "Giv mere plads til decentral ledelse og professionel dømmekraft hos {group}.",
-        "Fælles retning kræver, at forvaltningen og {group} taler sammen om {topic}.",
-        "Vi vil styrke det tværfaglige samarbejde mellem {area} og {area2}.",
-        "Ledelsesniveauerne skal have et fælles sprog om kvalitet og {topic}.",
-    ],
-    3: [
-        "Vi har for mange projekter på {area}; lav en oversigt og luk dem, der ikke skaber værdi.",
-        "Alle nye tiltag skal vurderes: skaber de værdi for børnene og de unge?",
-        "Indsatserne for {topic} skal tænkes sammen med arbejdet i {area}.",
-        "Luk projekter, som {group} ikke oplever mening med.",
-        "Vi skal være skarpere på, om indsatserne mod {topic} virker, før vi starter nye.",
-        "Projekterne i {area} og {area2} overlapper; saml dem i én indsats.",
-    ],
-    4: [
-        "Vi vil samarbejde med {partner} om forskning tæt på praksis i {area}.",
-        "Del erfaringer med andre kommuner om {topic}, så vi ikke opfinder den dybe "
-        "tallerken igen.",
-        "Data om {topic} skal bruges mere i udvalgets beslutninger.",
-        "Vi vil bidrage til forskning om {topic} og bruge resultaterne i {area}.",
-        "Lav et netværk med nabokommunerne om viden og erfaringer med {topic}.",
-        "Medarbejderne i {area} skal have tid til at bruge ny viden i praksis.",
-    ],
-}
-
-TALK_SENTENCES = {
-    1: ["De strukturelle rammer i dagtilbuddet, især normeringer og uddannet personale, betyder "
-        "mest for børnenes læring og trivsel.",
-        "Stort set alle børn går i dagtilbud; det potentiale skal vi udnytte bedre."],
-    2: ["Fælles rammer for kvaliteten må ikke fjerne skolernes lokale faglige råderum.",
-        "Balancen mellem styring og ledelse i folkeskolen skal findes sammen med skolelederne."],
-    3: ["Alt for mange unge har hverken startet eller gennemført en ungdomsuddannelse.",
-        "Vi vil samarbejde på tværs af udvalg om de unge fra 15 til 25 år og inddrage de unge."],
-}
-
-THEME_SENTENCES = {
-    1: ["Tilsynet med dagtilbuddene skal understøtte en god evalueringskultur.",
-        "Den faglige ledelse i dagtilbuddene skal have bedre rammer."],
-    2: ["Sundhedsplejen og pædagogerne skal dele viden om barnet ved overgangen til dagtilbud.",
-        "Forældrene skal inddrages tidligere i overgangen til dagtilbud."],
-    3: ["Undervisningen skal være mere praktisk og varieret, så eleverne er motiverede.",
-        "En sammenhængende skoledag kræver, at lærere og pædagoger planlægger sammen."],
-    4: ["Vi mangler mellemformer mellem almen- og specialområdet.",
-        "De specialpædagogiske kompetencer skal ind i almenundervisningen."],
-    5: ["Bekymrende skolefravær skal opspores tidligt, allerede i indskolingen.",
-        "Fraværet stiger i udskolingen; vi skal have en fælles fraværsindsats med forældrene.",
-        "Skolefraværet hænger sammen med trivsel, og det skal ses i sammenhæng."],
-}
-
-MESSAGE_SENTENCES = {
-    1: "Budskab til Christiansborg: nedsæt en koordinationsgruppe med kommuner og ministerier.",
-    2: "Budskab til Christiansborg: lovgivningen skal tænkes sammen på tværs af sektorer.",
-    3: "Budskab til Christiansborg: afskaf nationale måltal og gentænk kvalitetsrapporten.",
-}
-
-SUMMARY_TEMPLATES = {
-    1: "Udvalget vil genbesøge børne- og ungepolitikken med fokus på {topic} og inddrage {group}.",
-    2: "Udvalget ønsker et tættere samarbejde mellem {area} og {area2} og et fælles ledelsesforum.",
-    3: "Udvalget vil gennemgå projekterne på {area} og lukke dem, der ikke skaber værdi.",
-    4: "Udvalget vil dele viden om {topic} med andre kommuner og samarbejde med {partner}.",
-}
-
-ACTION_TEMPLATES = [
-    ("Lav en oversigt over alle projekter på {area}", "Forvaltningen"),
-    ("Sæt børne- og ungepolitikken på udvalgets dagsorden", "Udvalgsformanden"),
-    ("Hold et fælles ledelsesseminar om {topic}", "Skolechefen"),
-    ("Indgå aftale med {partner} om praksisnær forskning", "Børne- og ungedirektøren"),
-    ("Inviter de unge til dialogmøde om {topic}", "Ungdomsskolen"),
-]
+#: Where the demo text lives: hand-written notes per break, chair summaries and follow-up
+#: actions per task (delib/data/demo_notes.toml).
+CORPUS_FILE = "demo_notes.toml"
 ACTION_STATUS_CHOICES = ("planned", "planned", "under_way", "done")
+#: The corpus groups notes by break; a break key names the slot focus and, for a talk or theme
+#: meeting, its number.
+_BREAK_KEYS = {"frokost": "general", "oplaeg": "talk", "temamoede": "theme_meetings"}
 
 
-def _fill(rng: random.Random, template: str) -> str:
-    area, area2 = rng.sample(AREAS, 2)
-    return template.format(group=rng.choice(GROUPS), area=area, area2=area2,
-                           partner=rng.choice(PARTNERS), topic=rng.choice(TOPICS))
+@dataclass(frozen=True)
+class CorpusNote:
+    """One hand-written note: its text, task and message numbers, and the break it belongs to."""
+
+    text: str
+    tasks: tuple[int, ...]
+    messages: tuple[int, ...]
+    focus: str  # "general", "talk" or "theme_meetings", as DiscussionSlot.focus
+    number: int | None = None  # the talk or theme meeting it follows
+
+
+@dataclass(frozen=True)
+class Corpus:
+    notes: tuple[CorpusNote, ...]
+    summaries: dict[int, tuple[str, ...]]
+    #: task number -> (title, responsible) pairs
+    actions: dict[int, tuple[tuple[str, str], ...]]
+
+    contexts: dict[tuple[str, int | None], tuple[CorpusNote, ...]] = field(init=False)
+
+    def __post_init__(self):
+        contexts: dict[tuple[str, int | None], list[CorpusNote]] = {}
+        for note in self.notes:
+            contexts.setdefault((note.focus, note.number), []).append(note)
+        object.__setattr__(self, "contexts", {k: tuple(v) for k, v in contexts.items()})
+
+    def in_context(self, focus: str, number: int | None = None) -> list[CorpusNote]:
+        """The notes written in this kind of break (after this talk or theme meeting)."""
+        return list(self.contexts.get((focus, number), ()))
+
+
+def _break_context(key: str) -> tuple[str, int | None]:
+    name, _, number = key.partition("-")
+    if name not in _BREAK_KEYS or (name == "frokost") != (number == ""):
+        raise ValueError(f"{CORPUS_FILE}: unknown break {key!r}")
+    return _BREAK_KEYS[name], int(number) if number else None
+
+
+def parse_corpus(text: str) -> Corpus:
+    """The demo corpus from its TOML text; ValueError when a note lacks text or tasks."""
+    data = tomllib.loads(text)
+    notes = []
+    for key, rows in data.get("notes", {}).items():
+        focus, number = _break_context(key)
+        for row in rows:
+            body = row.get("text", "").strip()
+            tasks = tuple(row.get("tasks", ()))
+            if not body or not tasks or not all(t in range(1, 5) for t in tasks):
+                raise ValueError(f"{CORPUS_FILE}: a note in {key!r} lacks text or tasks 1-4")
+            notes.append(CorpusNote(body, tasks, tuple(row.get("messages", ())), focus, number))
+    summaries = {int(task): tuple(texts) for task, texts in data.get("summaries", {}).items()}
+    actions = {int(task): tuple((a["title"], a["responsible"]) for a in rows)
+               for task, rows in data.get("actions", {}).items()}
+    return Corpus(tuple(notes), summaries, actions)
+
+
+@cache
+def load_corpus() -> Corpus:
+    """The bundled demo corpus, read once per process."""
+    return parse_corpus(files("delib.data").joinpath(CORPUS_FILE).read_text(encoding="utf-8"))
 
 
 def note_text(rng: random.Random, task_numbers: list[int], talk: int | None,
               theme: int | None, message: int | None) -> str:
-    """One plausible Danish note about these tasks in this context."""
-    parts = [_fill(rng, rng.choice(TASK_SENTENCES[task_numbers[0]]))]
-    if talk and rng.random() < 0.6:
-        parts.append(rng.choice(TALK_SENTENCES.get(talk, [""])))
-    if theme and rng.random() < 0.7:
-        parts.append(rng.choice(THEME_SENTENCES.get(theme, [""])))
-    if len(task_numbers) > 1 and rng.random() < 0.5:
-        parts.append(_fill(rng, rng.choice(TASK_SENTENCES[task_numbers[1]])))
-    if message:
-        parts.append(MESSAGE_SENTENCES[message])
-    return " ".join(p for p in parts if p)
+    """A hand-written note from the corpus for these tasks in this context.
+
+    Prefers notes written in the same break that share the first task (and the message, when
+    one is given); falls back to the lunch break's general notes.
+    """
+    corpus = load_corpus()
+    if theme:
+        pool = corpus.in_context("theme_meetings", theme)
+    elif talk:
+        pool = corpus.in_context("talk", talk)
+    else:
+        pool = []
+    pool = pool or corpus.in_context("general")
+    for wanted in ((lambda n: task_numbers[:1] and task_numbers[0] in n.tasks
+                    and (message is None or message in n.messages)),
+                   (lambda n: task_numbers[:1] and task_numbers[0] in n.tasks),
+                   (lambda _n: True)):
+        matching = [n for n in pool if wanted(n)]
+        if matching:
+            return rng.choice(matching).text
+    return rng.choice(corpus.notes).text
+
+
+class _Deck:
+    """Draws items in shuffled rounds: every item once before any comes back."""
+
+    def __init__(self, rng: random.Random, items):
+        self.rng, self.items, self.left = rng, list(items), []
+
+    def draw(self):
+        if not self.left:
+            self.left = self.rng.sample(self.items, len(self.items))
+        return self.left.pop()
+
+    def draw_distinct(self, k: int) -> list:
+        """k different items (fewer when there are fewer), continuing the rounds."""
+        picked = []
+        for _ in range(len(self.items) * 2):
+            if len(picked) == min(k, len(self.items)):
+                break
+            item = self.draw()
+            if item not in picked:
+                picked.append(item)
+        return picked
+
+
+class _NoteDrawer:
+    """A municipality's notes: corpus notes that fit its breaks, none twice until all are used.
+
+    Each break has its pool (lunch: the general notes; the talk break: notes on the committee's
+    talk; the theme-meeting break: notes on its theme meetings). A pool is ordered when the
+    municipality first draws, least used by the municipalities before it first, so the corpus
+    spreads evenly over the country instead of a few notes recurring everywhere.
+    """
+
+    def __init__(self, rng: random.Random, corpus: Corpus, slots, talk, themes,
+                 used: Counter):
+        self.rng, self.used, self.taken = rng, used, set()
+        self.next: dict[int, int] | None = None
+        self.round = 1
+        self.first: dict[int, list[CorpusNote]] = {}  # per break, the first round's notes
+        general = corpus.in_context("general")
+        self.pools = {}
+        for slot in slots:
+            pool: list[tuple[CorpusNote, object]] = []
+            if slot.focus == "talk" and talk is not None:
+                pool = [(n, None) for n in corpus.in_context("talk", talk.number)]
+            elif slot.focus == "theme_meetings":
+                pool = [(n, t) for t in themes for n in corpus.in_context("theme_meetings",
+                                                                         t.number)]
+            if not pool:
+                # A break the corpus has no notes for: general points, still in that break.
+                fallback = rng.choice(themes) if slot.focus == "theme_meetings" and themes \
+                    else None
+                pool = [(n, fallback) for n in general]
+            self.pools[slot.id] = pool
+
+    def _order(self) -> None:
+        # Least used first; a random key breaks ties, so municipalities differ.
+        for slot_id, pool in self.pools.items():
+            keys = {id(n): (self.used[n.text], self.rng.random()) for n, _t in pool}
+            self.pools[slot_id] = sorted(pool, key=lambda p: keys[id(p[0])])
+        self.next = dict.fromkeys(self.pools, 0)
+
+    def _take(self, slot_id):
+        pool, i = self.pools[slot_id], self.next[slot_id]
+        while i < len(pool) and pool[i][0].text in self.taken:
+            i += 1
+        self.next[slot_id] = i + 1
+        return pool[i] if i < len(pool) else None
+
+    def draw(self, slots, slot):
+        """(slot, note, theme meeting or None): a fresh note for `slot`, or for another break
+        when this one's notes are used up; repeats only once every pool is used up."""
+        if self.next is None:
+            self._order()
+        for _ in range(2):
+            found = self._take(slot.id)
+            if found is None:
+                others = [s for s in slots if self.next[s.id] < len(self.pools[s.id])]
+                while found is None and others:
+                    slot = others.pop(self.rng.randrange(len(others)))
+                    found = self._take(slot.id)
+            if found is not None:
+                note, theme = found
+                if self.round == 1:
+                    self.first.setdefault(slot.id, []).append(note)
+                self.taken.add(note.text)
+                self.used[note.text] += 1
+                return slot, note, theme
+            self.taken.clear()  # every note used once: a second round
+            self.round += 1
+            self._order()
+        raise ValueError("demo corpus has no notes")
+
+    def drafts(self, slot, k: int) -> list[CorpusNote]:
+        """k notes still on the table in `slot`: the first it submitted, else the next ones."""
+        if self.next is None:
+            self._order()
+        notes = self.first.get(slot.id, [])[:k]
+        for note, _theme in self.pools[slot.id][self.next[slot.id]:]:
+            if len(notes) == k:
+                break
+            if note.text not in self.taken and note not in notes:
+                notes.append(note)
+        return notes
+
+
+def _numbered(objects, numbers) -> list:
+    by_number = {o.number: o for o in objects}
+    return [by_number[n] for n in numbers if n in by_number]
 
 
 # --- the factory for one submission (tests) ----------------------------------------------------
@@ -266,6 +366,7 @@ def seed_national_demo(event: Event, notes: int = 2000, seed: int = 2021,
     committee_id = _next_id(Committee)
     note_id = _next_id(Note)
     plan = {}
+    corpus, used = load_corpus(), Counter()
     for m in chosen:
         talk = rng.choice(talks) if talks else None
         chosen_themes = rng.sample(themes, k=min(len(themes), rng.randint(1, 3))) if themes else []
@@ -274,23 +375,28 @@ def seed_national_demo(event: Event, notes: int = 2000, seed: int = 2021,
             "name": DEMO_COMMITTEE_NAME, "join_code": new_join_code(),
             "talk_id": talk.id if talk else None,
         })
-        plan[m.code] = (committee_id, talk, chosen_themes)
-        # A few draft notes for every committee: "has notes" in the participation table.
-        for i in range(3):
-            draft_rows.append({
-                "id": note_id, "committee_id": committee_id, "slot_id": slots[0].id,
-                "client_key": f"demo-{committee_id}-{i}", "author_name": "Demo-deltager",
-                "body": note_text(rng, [rng.choice(tasks).number], None, None, None),
-            })
-            note_id += 1
+        drawer = _NoteDrawer(rng, corpus, slots, talk, chosen_themes, used)
+        plan[m.code] = (committee_id, talk, chosen_themes, drawer)
         committee_id += 1
     db.session.execute(insert(Committee), committee_rows)
-    db.session.execute(insert(Note), draft_rows)
     result.committees = len(chosen)
     result.drafts_only = len(chosen) - len(submitting)
 
     per_municipality = _spread(rng, notes, len(submitting))
     _insert_submissions(event, rng, submitting, per_municipality, plan, result)
+    # A few draft notes for every committee: "has notes" in the participation table. They are
+    # the first notes its lunch break submitted, as a real committee's live notes would be.
+    for m in chosen:
+        committee_id, drawer = plan[m.code][0], plan[m.code][3]
+        for i, note in enumerate(drawer.drafts(slots[0], 3)):
+            draft_rows.append({
+                "id": note_id, "committee_id": committee_id, "slot_id": slots[0].id,
+                "client_key": f"demo-{committee_id}-{i}", "author_name": "Demo-deltager",
+                "body": note.text,
+            })
+            note_id += 1
+    if draft_rows:
+        db.session.execute(insert(Note), draft_rows)
     _advance_sequences(Committee, Note, Submission, SubmissionNote)
     search.rebuild_index()
     db.session.flush()
@@ -321,16 +427,28 @@ def _spread(rng: random.Random, total: int, buckets: int) -> list[int]:
 
 
 def _insert_submissions(event, rng, submitting, per_municipality, plan, result) -> None:
-    tasks, messages = event.tasks, event.messages
-    theme_by_id = {t.id: t for t in event.theme_meetings}
+    tasks, messages, slots = event.tasks, event.messages, event.slots
+    corpus = load_corpus()
+    # Summaries and actions come in rounds over the corpus, so neighbours rarely share one.
+    summary_decks = {number: _Deck(rng, texts) for number, texts in corpus.summaries.items()}
+    action_deck = _Deck(rng, [(number, title, responsible)
+                              for number, rows in corpus.actions.items()
+                              for title, responsible in rows])
+    task_by_number = {t.number: t for t in tasks}
     submission_id = _next_id(Submission)
     sn_id = _next_id(SubmissionNote)
     subs, sub_themes, notes, note_tasks, note_messages, summaries, actions = ([] for _ in range(7))
     day = event.starts_on
     for m, count in zip(submitting, per_municipality, strict=True):
-        committee_id, talk, chosen_themes = plan[m.code]
+        committee_id, talk, chosen_themes, drawer = plan[m.code]
         # Some committees reopened and submitted again: only version 2 may count for KL.
         versions = [1, 2] if rng.random() < 0.15 else [1]
+        # A reopened committee's first version holds part of what it finally sent.
+        drawn = [drawer.draw(slots, rng.choice(slots))
+                 for _ in range(max(count, 1 if len(versions) > 1 else 0))]
+        chair_summaries = [(task, summary_decks[task.number].draw()) for task in tasks
+                           if task.number in summary_decks]
+        follow_ups = action_deck.draw_distinct(rng.randint(1, 3)) if action_deck.items else []
         for version in versions:
             latest = version == versions[-1]
             subs.append({
@@ -342,43 +460,32 @@ def _insert_submissions(event, rng, submitting, per_municipality, plan, result) 
             })
             sub_themes += [{"submission_id": submission_id, "theme_meeting_id": t.id}
                            for t in chosen_themes]
-            n_notes = count if latest else max(1, count // 2)
-            for _ in range(n_notes):
-                slot = rng.choice(event.slots)
+            for slot, note, theme in drawn[:count] if latest else drawn[:max(1, count // 2)]:
                 note_talk = talk if slot.focus == "talk" else None
-                theme = (rng.choice(chosen_themes) if slot.focus == "theme_meetings"
-                         and chosen_themes else None)
-                picked = rng.sample(tasks, k=1 if rng.random() < 0.7 else 2)
-                message = rng.choice(messages) if messages and rng.random() < 0.2 else None
-                body = note_text(rng, [t.number for t in picked],
-                                 note_talk.number if note_talk else None,
-                                 theme_by_id[theme.id].number if theme else None,
-                                 message.number if message else None)
+                picked = _numbered(tasks, note.tasks) or [rng.choice(tasks)]
                 notes.append({
                     "id": sn_id, "submission_id": submission_id, "event_id": event.id,
                     "municipality_code": m.code, "slot_id": slot.id,
                     "talk_id": note_talk.id if note_talk else None,
-                    "theme_meeting_id": theme.id if theme else None, "body": body,
+                    "theme_meeting_id": theme.id if theme else None, "body": note.text,
                     "author_name": "", "key_point": rng.random() < 0.1,
                     # Programme times are local (CET in January); stored instants are UTC.
                     "written_at": slot.starts_at - timedelta(hours=1)
                     + timedelta(minutes=rng.randint(1, 40)),
                 })
                 note_tasks += [{"submission_note_id": sn_id, "task_id": t.id} for t in picked]
-                if message:
-                    note_messages.append({"submission_note_id": sn_id, "message_id": message.id})
+                note_messages += [{"submission_note_id": sn_id, "message_id": msg.id}
+                                  for msg in _numbered(messages, note.messages)]
                 sn_id += 1
-            for task in tasks:
-                summaries.append({
-                    "submission_id": submission_id, "event_id": event.id,
-                    "municipality_code": m.code, "task_id": task.id,
-                    "body": _fill(rng, SUMMARY_TEMPLATES.get(task.number, "{topic}")),
-                })
-            for title, responsible in rng.sample(ACTION_TEMPLATES, k=rng.randint(1, 3)):
+            summaries += [{"submission_id": submission_id, "event_id": event.id,
+                           "municipality_code": m.code, "task_id": task.id, "body": body}
+                          for task, body in chair_summaries]
+            for number, title, responsible in follow_ups:
+                task = task_by_number.get(number) or rng.choice(tasks)
                 actions.append({
                     "submission_id": submission_id, "event_id": event.id,
-                    "municipality_code": m.code, "task_id": rng.choice(tasks).id,
-                    "title": _fill(rng, title), "responsible": responsible,
+                    "municipality_code": m.code, "task_id": task.id,
+                    "title": title, "responsible": responsible,
                     "status": rng.choice(ACTION_STATUS_CHOICES),
                     "due_on": day + timedelta(days=rng.randint(60, 300)),
                 })
@@ -395,18 +502,20 @@ def _insert_submissions(event, rng, submitting, per_municipality, plan, result) 
 
 
 #: The demo committee's lunch-break notes, so a chair has something to review straight away.
-#: (author, text, task numbers, message numbers)
+#: (author, text, task numbers, message numbers). Two were written without a task, as happens
+#: in a busy break: the chair's review shows the model's suggestions for them.
 COMMITTEE_DEMO_NOTES = [
-    ("Mette (demo)", "Vores børne- og ungepolitik er fra 2016 og bliver ikke brugt i hverdagen. "
-     "Den skal genbesøges sammen med lederne.", [1], []),
-    ("Jonas (demo)", "Skoleledere og dagtilbudsledere mødes for sjældent på tværs. Et fast "
-     "ledernetværk for 0-18 år kunne give en fælles retning.", [2], [1]),
-    ("Mette (demo)", "Vi har for mange projekter, der kører side om side. Lav et overblik, og "
-     "luk dem, der ikke skaber værdi for børnene.", [3], []),
-    ("Jonas (demo)", "Lovgivningen om specialundervisning og socialområdet trækker i hver sin "
-     "retning – det skal med i vores budskab til Christiansborg.", [3], [2]),
-    ("Mette (demo)", "Samarbejd med professionshøjskolen om at følge vores indsats mod "
-     "skolefravær, så andre kommuner kan lære af det.", [4], []),
+    ("Mette (demo)", "B&U-politikken er fra 2016 – ingen ude i institutionerne bruger den. "
+     "Genbesøg m. lederne, ikke skrevet på rådhuset igen", [1], []),
+    ("Jonas (demo)", "Skolelederne og dagtilbudslederne ses kun til de store lederdage. Fast "
+     "ledernetværk for 0-18 år pr. distrikt? Og samme tanke nationalt: koordinationsgruppe",
+     [2], [1]),
+    ("Mette (demo)", "30+ projekter på B&U iflg. forv., flere rettet mod de samme børn. "
+     "Overblik til næste møde – luk dem der ikke skaber værdi", [], []),
+    ("Jonas (demo)", "Specialundervisning (folkeskolelov) og støtte efter serviceloven: samme "
+     "barn, to afgørelser, to sagsbehandlere. Med i budskabet til Chr.borg", [3], [2]),
+    ("Mette (demo)", "Fraværsindsatsen – lad professionshøjskolen følge den fra start, så vi "
+     "ved om den virker og kan dele det m. nabokommunerne", [], []),
 ]
 
 
