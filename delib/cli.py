@@ -37,9 +37,10 @@ def register_cli(app: Flask) -> None:
 
     for command in KL_COMMANDS:
         app.cli.add_command(command)
-    from delib import cli_data
+    from delib import cli_data, cli_suggestions
 
     cli_data.register(app)
+    cli_suggestions.register(app)
 
 
 def _fail(message: str):
