@@ -105,12 +105,24 @@ def _signed_in(app, account) -> Person:
     from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
 
+    from delib.auth import PARTICIPANT_GENERATION, STAFF_SESSION_KEY
+    from delib.extensions import db
+    from delib.services import sessions
+
     # A fresh app context: Flask-WTF caches the token in `g`, which would hand every account
     # the first one's token.
     with app.app_context(), app.test_request_context(
         "/", environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": USER_AGENT}
     ):
         login_user(account)
+        # What the server checks besides the id (delib/auth.py): a staff session's row and
+        # token, or the participant's session generation.
+        if account.kind == "user":
+            session[STAFF_SESSION_KEY] = sessions.start(account, USER_AGENT,
+                                                         app.permanent_session_lifetime)
+            db.session.commit()
+        else:
+            session[PARTICIPANT_GENERATION] = account.session_generation
         session.permanent = True
         csrf = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))

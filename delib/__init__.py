@@ -1,10 +1,11 @@
 """delib: a deliberation tool for municipal committees at KL's Børn & Unge Topmøde."""
 
 import os
+from urllib.parse import urlsplit
 
 from flask import Flask
 
-from delib.config import Defaults
+from delib.config import DEVELOPMENT_BASE_URL, LOCAL_HOSTS, Defaults
 from delib.db import normalise_database_url
 
 
@@ -27,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             "SECRET_KEY is not set: put it in instance/config.py (make run does this) "
             "or set DELIB_SECRET_KEY."
         )
+    configure_hosts(app)
     os.makedirs(app.instance_path, exist_ok=True)
     if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -43,6 +45,42 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_cli(app)
     register_web(app)
     return app
+
+
+def is_production(app: Flask) -> bool:
+    """Served for real: https-only cookies or a proxy in front, and not a test or debug run."""
+    config = app.config
+    return (not config.get("TESTING") and not app.debug
+            and (bool(config.get("SESSION_COOKIE_SECURE"))
+                 or int(config.get("TRUSTED_PROXIES") or 0) > 0))
+
+
+def configure_hosts(app: Flask) -> None:
+    """BASE_URL (required in production) and the host names the app answers (TRUSTED_HOSTS).
+
+    Links that leave the app are built from BASE_URL, and a request naming any other host is
+    refused (400), so a forged Host header can neither poison a link nor reach a page.
+    """
+    production = is_production(app)
+    base_url = (app.config.get("BASE_URL") or "").strip().rstrip("/")
+    if not base_url:
+        if production:
+            raise RuntimeError(
+                "BASE_URL is not set: set DELIB_BASE_URL to the public address, e.g. "
+                "https://delib.example.dk (see docs/deployment.md).")
+        base_url = DEVELOPMENT_BASE_URL
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(f"BASE_URL must be an http(s) address like https://delib.example.dk, "
+                           f"not {base_url!r}.")
+    if production and parts.scheme != "https" and app.config.get("SESSION_COOKIE_SECURE"):
+        raise RuntimeError("BASE_URL must start with https:// when cookies are https-only.")
+    app.config["BASE_URL"] = base_url
+    if app.config.get("TRUSTED_HOSTS") is None:
+        hosts = [parts.hostname]
+        if not production:
+            hosts += [host for host in LOCAL_HOSTS if host != parts.hostname]
+        app.config["TRUSTED_HOSTS"] = hosts
 
 
 def init_extensions(app: Flask) -> None:

@@ -6,11 +6,12 @@ may not touch, so a participant of one committee never reaches another committee
 
 from functools import wraps
 
-from flask import abort, session
+from flask import abort, flash, redirect, request, session
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from delib.extensions import db
-from delib.models import Committee, Note
+from delib.models import Committee, Note, UserSession
 from delib.models.accounts import (
     ROLE_CHAIR,
     ROLE_KL_ADMIN,
@@ -45,6 +46,24 @@ def signed_in_participant_id() -> int | None:
     """
     kind, _sep, raw = str(session.get("_user_id") or "").partition(":")
     return int(raw) if kind == "p" and raw.isdigit() else None
+
+
+def signed_in_participant_generation() -> int | None:
+    """The participant's session generation in the signed cookie (checked against the row by
+    the query that answers, like signed_in_participant_id)."""
+    from delib.auth import PARTICIPANT_GENERATION
+
+    generation = session.get(PARTICIPANT_GENERATION)
+    return generation if isinstance(generation, int) else None
+
+
+def load_user_session(session_id: int) -> UserSession:
+    """One of the signed-in staff user's open sessions; 404 for anyone else's or an ended one."""
+    user_session = db.session.get(UserSession, session_id)
+    if (user_session is None or user_session.user_id != current_user.id
+            or user_session.ended_at is not None):
+        abort(404)
+    return user_session
 
 
 def can_manage_committees(actor) -> bool:
@@ -128,7 +147,16 @@ def _unauthorized():
     from delib.extensions import login_manager
     from delib.web import is_partial_request
 
-    response = login_manager.unauthorized()
+    if signed_in_participant_id() is not None:
+        # A participant whose session ended (removed, or a new join code): say why, in Danish,
+        # and where to go; the staff sign-in message would mislead.
+        flash(_("Du er ikke længere logget ind i udvalget: formanden har fjernet dig eller "
+                "lavet en ny kode. Bed om den nye kode, og deltag igen."), "info")
+        from flask_login import login_url
+
+        response = redirect(login_url(login_manager.login_view, next_url=request.url))
+    else:
+        response = login_manager.unauthorized()
     if is_partial_request() and response.status_code in (301, 302, 303, 307, 308):
         response.headers["HX-Redirect"] = response.headers["Location"]
         del response.headers["Location"]

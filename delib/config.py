@@ -47,8 +47,14 @@ class Defaults:
 
     #: How long an invitation or password set-up link works, in seconds (72 hours).
     PASSWORD_LINK_MAX_AGE = 72 * 3600
-    #: The public address, for links made outside a request (`flask password-link`).
-    BASE_URL = "http://localhost:5000"
+    #: The public address (https://delib.example.dk): every absolute link that leaves the app
+    #: (invitations, password links, join links) is built from it, never from the request's Host
+    #: header. Required in production (https cookies or a proxy in front); elsewhere it defaults
+    #: to DEVELOPMENT_BASE_URL. See docs/deployment.md.
+    BASE_URL: str | None = None
+    #: Host names the app answers (Flask checks the Host header against them, port ignored);
+    #: None derives them from BASE_URL, plus localhost outside production.
+    TRUSTED_HOSTS: list[str] | None = None
     #: Days after an event before `flask purge-personal-data` may remove its personal data.
     RETENTION_DAYS = 180
 
@@ -57,3 +63,9 @@ class Defaults:
 
     #: The programme loaded by `flask load-programme` without arguments.
     DEFAULT_PROGRAMME = "butm2021.toml"
+
+
+#: BASE_URL when none is configured outside production: the dev server's address (`make run`).
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+#: Host names every non-production app answers besides BASE_URL's (the test client, `make serve`).
+LOCAL_HOSTS = ("localhost", "127.0.0.1")

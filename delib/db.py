@@ -54,6 +54,13 @@ def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def writing_request() -> bool:
+    """True in a request whose transactions begin as writes (a POST outside reads_first): a
+    small extra write there takes no lock the request does not hold already."""
+    return (has_request_context() and request.method not in _SAFE_METHODS
+            and not request.environ.get(_READS_ONLY))
+
+
 def reads_only_from_here() -> None:
     """The rest of this request only reads: its next transactions begin deferred.
 

@@ -1,13 +1,14 @@
 """HTTP plumbing shared by all blueprints: the render helper, errors, headers, template helpers."""
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from delib.extensions import htmx
 
@@ -51,6 +52,16 @@ def render(page: str, partial: str | None = None, status: int = 200, **context):
     return response
 
 
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for use outside the app (invitations, password and join links), built
+    from BASE_URL and never from the request's Host header, so a forged Host cannot poison it.
+    Works inside and outside a request (the command line)."""
+    parts = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
+                                       url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
 def error_response(status: int, message: str):
     """A Danish error page, or for htmx a fragment aimed at the page's message area."""
     if is_partial_request():
@@ -81,6 +92,15 @@ def register_web(app: Flask) -> None:
                 "bevaret: genindlæs siden og send igen."
             ),
         )
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # A Host header outside TRUSTED_HOSTS: plain text, since every link on a page would be
+        # built against the very host that was refused.
+        response = make_response(
+            gettext("Adressen kendes ikke. Brug tjenestens rigtige adresse."), 400)
+        response.mimetype = "text/plain"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -114,6 +134,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["hhmm"] = _hhmm
     app.jinja_env.filters["da"] = _danish
     app.jinja_env.globals["htmx_version"] = HTMX_VERSION
+    app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "da")
 
 

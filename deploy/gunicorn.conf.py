@@ -7,6 +7,14 @@ The app itself reads DATABASE_URL and DELIB_* (DELIB_SECRET_KEY, DELIB_RATELIMIT
 import multiprocessing
 import os
 
+import gunicorn
+import gunicorn.http.wsgi
+
+# The Server header names no product and no version (OWASP ASVS: no version disclosure); the
+# response module copied the name at import, so both places are set.
+gunicorn.SERVER = gunicorn.http.wsgi.SERVER = "delib"
+gunicorn.SERVER_SOFTWARE = gunicorn.http.wsgi.SERVER_SOFTWARE = "delib"
+
 # Behind nginx on the same host (or a private network): never bind a public address here.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 

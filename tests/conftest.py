@@ -230,3 +230,23 @@ def text_of(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def plant_session(client, account) -> None:
+    """Sign a client in as `account` without the sign-in pages (a KL admin's second factor, a
+    participant who must not be added by a join): Flask-Login's keys, plus what the server
+    checks: a session row and its token for staff, the session generation for participants."""
+    from delib.auth import PARTICIPANT_GENERATION, STAFF_SESSION_KEY
+    from delib.services import sessions
+
+    token = None
+    if account.kind == "user":
+        token = sessions.start(account, "pytest", client.application.permanent_session_lifetime)
+        db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = account.get_id()
+        session["_fresh"] = True
+        if token is not None:
+            session[STAFF_SESSION_KEY] = token
+        else:
+            session[PARTICIPANT_GENERATION] = account.session_generation

@@ -5,6 +5,7 @@ import time
 
 import pyotp
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from delib.auth import check_password
@@ -183,10 +184,12 @@ class TestInvitations:
         return make_user(role="municipal_admin", email="admin@aarhus.dk")
 
     def _link(self, response) -> str:
-        match = re.search(r'value="(http://localhost/konto/ny-adgangskode/[^"]+)"',
+        # Built from BASE_URL, whatever host the request named (see tests/test_links.py).
+        base = current_app.config["BASE_URL"]
+        match = re.search(rf'value="({re.escape(base)}/konto/ny-adgangskode/[^"]+)"',
                           response.get_data(as_text=True))
         assert match, text_of(response)
-        return match.group(1).replace("http://localhost", "")
+        return match.group(1).replace(base, "")
 
     def test_invite_and_set_password_by_link(self, client, auth, municipal_admin, make_client):
         auth.login(municipal_admin.email)
@@ -243,7 +246,7 @@ class TestInvitations:
     @pytest.mark.parametrize("app_config", [{"PASSWORD_LINK_MAX_AGE": -1}])
     def test_expired_link_is_refused(self, client, runner, chair):
         result = runner.invoke(args=["password-link", "--user", chair.email])
-        link = result.output.strip().replace("http://localhost:5000", "")
+        link = result.output.strip().replace(current_app.config["BASE_URL"], "")
         response = client.get(link)
         assert response.status_code == 400
         assert "Linket er udløbet" in text_of(response)
@@ -252,8 +255,9 @@ class TestInvitations:
         result = runner.invoke(args=["password-link", "--user", "FORMAND@example.dk"])
         assert result.exit_code == 0, result.output
         link = result.output.strip()
-        assert link.startswith("http://localhost:5000/konto/ny-adgangskode/")
-        response = client.post(link.replace("http://localhost:5000", ""), data={
+        base = current_app.config["BASE_URL"]
+        assert link.startswith(f"{base}/konto/ny-adgangskode/")
+        response = client.post(link.replace(base, ""), data={
             "password": "ny-kode-til-formand", "repeat": "ny-kode-til-formand"})
         assert response.status_code == 302
         db.session.refresh(chair)

@@ -11,6 +11,7 @@ from delib.extensions import db
 from delib.models import AuditEntry, Municipality
 from delib.services import aggregation, exports
 from delib.services.demo import NoteSpec, make_submission
+from tests.conftest import plant_session
 
 
 @pytest.fixture
@@ -149,9 +150,7 @@ def csrf_on(app_config):
 def test_export_post_requires_csrf_token(csrf_on, make_user, make_client, data):
     user = make_user(role="kl_analyst", email="a@kl.dk", municipality=None)
     client, _actions = make_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
+    plant_session(client, user)
     assert client.get("/kl/").status_code == 200  # signed in
     response = client.post("/kl/eksport", data={"format": "xlsx", "kind": "all"})
     assert response.status_code == 400

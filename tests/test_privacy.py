@@ -26,7 +26,7 @@ from delib.services.notes import NoteInput
 from delib.services.persons import delete_person, export_person, find_person
 from delib.services.privacy import first_names, flag_personal_data
 from delib.services.retention import ANONYMOUS, held_until, purge_event
-from tests.conftest import text_of
+from tests.conftest import plant_session, text_of
 
 
 def kinds(text):
@@ -304,8 +304,7 @@ class TestAdminPage:
                                                              make_client):
         admin, client = self._admin(make_user, make_client, role="kl_admin", municipality=None,
                                     email="admin@kl.dk")
-        with client.session_transaction() as session:  # KL admins pass a second factor first
-            session["_user_id"] = admin.get_id()
+        plant_session(client, admin)  # KL admins pass a second factor first
         page = client.get("/konto/personer", query_string={"email": "FORMAND@example.dk"})
         assert "Karen Formand" in text_of(page)
         client.post(f"/konto/personer/bruger/{admin.id}/slet")

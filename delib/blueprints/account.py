@@ -16,9 +16,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_babel import ngettext
+from flask_login import current_user, logout_user
 
-from delib.access import KL_ROLES, staff_required
+from delib.access import KL_ROLES, load_user_session, staff_required
+from delib.auth import STAFF_SESSION_KEY, current_user_session
 from delib.blueprints.auth import _start_session
 from delib.extensions import db, limiter
 from delib.forms import ConfirmForm
@@ -27,9 +29,10 @@ from delib.models import Participant, User
 from delib.models.accounts import ROLE_KL_ADMIN, ROLE_MUNICIPAL_ADMIN, STAFF_ROLES
 from delib.services import DomainError, persons
 from delib.services import account as service
+from delib.services import sessions as session_service
 from delib.services.audit import record
 from delib.services.municipalities import all_municipalities
-from delib.web import render
+from delib.web import external_url, render
 
 bp = Blueprint("account", __name__, url_prefix="/konto")
 
@@ -53,11 +56,11 @@ def _home_for(user) -> str:
 def password_link(user: User, external: bool = False) -> str:
     """The set-up link for a user's (new) password, valid for PASSWORD_LINK_MAX_AGE."""
     token = service.password_token(user, current_app.config["SECRET_KEY"])
-    if external and not request:
-        # From the command line: build the link against the configured public address.
-        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            return url_for("account.set_password", token=token, _external=True)
-    return url_for("account.set_password", token=token, _external=external)
+    if external:
+        # Handed over by mail or chat: always the configured public address, never the Host
+        # header of the request that made it (password-reset poisoning).
+        return external_url("account.set_password", token=token)
+    return url_for("account.set_password", token=token)
 
 
 # --------------------------------------------------------------------------- own account
@@ -143,12 +146,65 @@ def totp_disable():
     return render("account/totp_disable.html", form=form, status=422 if form.errors else 200)
 
 
+# --------------------------------------------------------------------------- own sessions
+
+
+@bp.get("/sessioner")
+@staff_required(*STAFF_ROLES)
+def sessions_index():
+    """The signed-in user's active sessions: device, last seen, and which one is this device."""
+    current = current_user_session()
+    rows = session_service.active(current_user, current_app.permanent_session_lifetime)
+    # This device first, then the others by when they were last active.
+    rows.sort(key=lambda row: current is None or row.id != current.id)
+    return render("account/sessions.html", sessions=rows, current=current)
+
+
+@bp.route("/sessioner/<int:session_id>/afslut", methods=["GET", "POST"])
+@staff_required(*STAFF_ROLES)
+def session_end(session_id: int):
+    """Sign one device out (confirmed first); ending this device's session signs out here."""
+    user_session = load_user_session(session_id)
+    current = current_user_session()
+    this_device = current is not None and current.id == user_session.id
+    form = ConfirmForm()
+    if form.is_submitted() and form.validate():
+        session_service.end_one(current_user, user_session)
+        db.session.commit()
+        if this_device:
+            logout_user()
+            session.clear()
+            flash(_("Du er logget ud."), "info")
+            return redirect(url_for("main.index"))
+        flash(_("Enheden er logget ud."), "success")
+        return redirect(url_for("account.sessions_index"))
+    return render("account/confirm_session_end.html", form=form, user_session=user_session,
+                  this_device=this_device)
+
+
+@bp.route("/sessioner/andre/afslut", methods=["GET", "POST"])
+@staff_required(*STAFF_ROLES)
+def sessions_end_others():
+    """Sign out on every other device (confirmed first); this device stays signed in."""
+    form = ConfirmForm()
+    if form.is_submitted() and form.validate():
+        count = session_service.end_others(current_user, current_user_session())
+        db.session.commit()
+        flash(ngettext("%(num)d anden enhed er logget ud.", "%(num)d andre enheder er logget ud.",
+                       count), "success")
+        return redirect(url_for("account.sessions_index"))
+    return render("account/confirm_sessions_end_others.html", form=form)
+
+
 # --------------------------------------------------------------------------- sign-in, step two
 
 
 def begin_second_factor(user: User, target: str | None):
     """After a correct password: remember who (briefly) and ask for the one-time code."""
     lang = session.get("lang")
+    # Whoever was signed in on this browser is signed out on the server too, not just forgotten.
+    session_service.end_token(session.get(STAFF_SESSION_KEY))
+    db.session.commit()
     session.clear()
     if lang:
         session["lang"] = lang
@@ -307,6 +363,22 @@ def person_export(kind: str, person_id: int):
         f'attachment; filename="delib-{kind}-{person_id}.json"')
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/personer/<any(deltager, bruger):kind>/<int:person_id>/log-ud",
+          methods=["GET", "POST"])
+@staff_required(ROLE_MUNICIPAL_ADMIN, ROLE_KL_ADMIN)
+def person_sessions_end(kind: str, person_id: int):
+    """Sign a person out on every device (a lost phone, someone leaving); confirmed first."""
+    person = _load_person(kind, person_id)
+    form = ConfirmForm()
+    if form.is_submitted() and form.validate():
+        session_service.end_for_person(person, by=current_user._get_current_object())
+        db.session.commit()
+        flash(_("%(name)s er logget ud på alle enheder.", name=person.display_name), "success")
+        return redirect(url_for("account.persons_index"))
+    return render("account/confirm_person_sessions_end.html", form=form, kind=kind,
+                  person_id=person_id, found=persons.summary(person))
 
 
 @bp.route("/personer/<any(deltager, bruger):kind>/<int:person_id>/slet",

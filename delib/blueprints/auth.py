@@ -1,17 +1,18 @@
 """Signing in and out: staff log in with a password, participants join with a code."""
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 
-from delib.access import KL_ROLES
-from delib.auth import check_password
+from delib.access import KL_ROLES, signed_in_participant_id
+from delib.auth import PARTICIPANT_GENERATION, STAFF_SESSION_KEY, check_password
 from delib.extensions import db, limiter
 from delib.forms.auth import JoinForm, LoginForm
 from delib.models import User
 from delib.services import DomainError
 from delib.services import committees as committee_service
+from delib.services import sessions as session_service
 from delib.services.account import needs_second_factor
 from delib.web import render
 
@@ -19,11 +20,23 @@ bp = Blueprint("auth", __name__)
 
 
 def _start_session(account) -> None:
-    # A fresh session at every sign-in: nothing from before (a fixated id) carries over.
+    """A fresh session at every sign-in: nothing from before (a fixated id) carries over.
+
+    Staff get a new server-side session (a row and the token for it); the one this browser had
+    ends. Participants carry their session generation, which a new join code raises.
+    """
     lang = session.get("lang")
+    session_service.end_token(session.get(STAFF_SESSION_KEY))
     session.clear()
     if lang:
         session["lang"] = lang
+    if account.kind == "user":
+        session[STAFF_SESSION_KEY] = session_service.start(
+            account, request.user_agent.string, current_app.permanent_session_lifetime)
+    else:
+        session[PARTICIPANT_GENERATION] = account.session_generation
+    # The row exists before the cookie naming it reaches the browser.
+    db.session.commit()
     login_user(account, remember=False)
     session.permanent = True
 
@@ -57,7 +70,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out and forget the session."""
+    """Sign out: the session ends on the server too, so a copy of the cookie is worthless."""
+    session_service.end_token(session.get(STAFF_SESSION_KEY))
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("Du er logget ud."), "info")
@@ -80,7 +95,8 @@ def join(code: str | None = None):
         )
     if form.validate_on_submit():
         try:
-            participant = committee_service.join(form.code.data, form.display_name.data)
+            participant = committee_service.join(form.code.data, form.display_name.data,
+                                                 rejoining=signed_in_participant_id())
         except DomainError as error:
             getattr(form, error.field or "code").errors.append(error.message)
         else:

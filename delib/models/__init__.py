@@ -1,11 +1,11 @@
 """All models, importable from one place; split into modules by domain."""
 
-from delib.models.accounts import Participant, User
+from delib.models.accounts import Participant, User, UserSession
 from delib.models.api import ApiToken
 from delib.models.base import utcnow
 from delib.models.committees import Committee, committee_chairs, committee_theme_meetings
 from delib.models.municipalities import Municipality
-from delib.models.notes import Note, NoteRevision, note_messages, note_tasks
+from delib.models.notes import Note, NoteRevision, NoteSuggestion, note_messages, note_tasks
 from delib.models.programme import (
     DiscussionSlot,
     Event,
@@ -25,6 +25,7 @@ from delib.models.review import (
     SubmissionSummary,
     Summary,
 )
+from delib.models.search import SearchTerm
 
 __all__ = [
     "ACTION_STATUSES",
@@ -43,12 +44,15 @@ __all__ = [
     "Municipality",
     "Note",
     "NoteRevision",
+    "NoteSuggestion",
     "Participant",
+    "SearchTerm",
     "ProgrammeItem",
     "Talk",
     "Task",
     "ThemeMeeting",
     "User",
+    "UserSession",
     "committee_chairs",
     "committee_theme_meetings",
     "note_messages",

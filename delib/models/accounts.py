@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from delib.extensions import db
@@ -63,6 +63,9 @@ class Participant(UserMixin, db.Model):
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Set when a chair removes the participant; their session stops working.
     removed_at: Mapped[datetime | None]
+    #: Kept in the participant's session cookie at joining: raising it (a new join code) ends
+    #: every session made before, which the cookie alone could not tell.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     committee = relationship("Committee", back_populates="participants")
 
@@ -76,3 +79,24 @@ class Participant(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.removed_at is None
+
+
+class UserSession(db.Model):
+    """One staff sign-in on one device, which the server can end (sign-out, new password, admin).
+
+    The browser's signed cookie carries a random token; only its SHA-256 is stored, so a copy
+    of this table opens no session.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Browser and system ("Chrome", "Windows"): enough to recognise one's own devices on the
+    #: sessions page, not a fingerprint. Empty when the user agent says nothing known.
+    browser: Mapped[str] = mapped_column(String(60), default="")
+    os: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]

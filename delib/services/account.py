@@ -27,6 +27,7 @@ from delib.models.accounts import (
 from delib.sanitize import one_line
 from delib.services import DomainError
 from delib.services.audit import record
+from delib.services.sessions import end_all as end_all_sessions
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
@@ -72,6 +73,9 @@ def change_password(user: User, current: str, new: str, repeat: str) -> None:
         raise DomainError(_("Din nuværende adgangskode er forkert."), field="current")
     check_new_password(user, new, repeat)
     user.password_hash = hash_password(new)
+    # A credential change ends every session of the account, this one too: the view signs
+    # this device in afresh, and another device (or a copied cookie) is signed out.
+    end_all_sessions(user)
     record(user, "account.password")
     db.session.flush()
 
@@ -80,6 +84,8 @@ def set_password(user: User, new: str, repeat: str) -> None:
     """Set a password from an invitation or set-up link (the link is then used up)."""
     check_new_password(user, new, repeat)
     user.password_hash = hash_password(new)
+    # A new password from a link (perhaps because the old one leaked) signs out every device.
+    end_all_sessions(user)
     record(user, "account.password_link")
     db.session.flush()
 

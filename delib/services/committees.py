@@ -18,6 +18,7 @@ from delib.models import (
 )
 from delib.sanitize import one_line, plain_text
 from delib.services import DomainError
+from delib.services.sessions import end_committee_participants
 
 # Crockford's base 32: no I, L, O or U, so whatever someone reads as O/0 or I/L/1 maps back to
 # the one symbol the code really has (see normalise_join_code).
@@ -97,8 +98,10 @@ def _unused_code() -> str:
 
 
 def rotate_join_code(committee: Committee) -> str:
-    """Give the committee a new join code; the old one stops working at once."""
+    """Give the committee a new join code; the old one stops working at once, and so does every
+    participant's session (they join again with the new code, as the same participant)."""
     committee.join_code = _unused_code()
+    end_committee_participants(committee.id)
     db.session.flush()
     return committee.join_code
 
@@ -111,8 +114,13 @@ def find_by_code(typed: str) -> Committee | None:
     return db.session.scalar(select(Committee).where(Committee.join_code == code))
 
 
-def join(typed_code: str, display_name: str) -> Participant:
-    """Join a committee with its code and a display name; no account, no password."""
+def join(typed_code: str, display_name: str, rejoining: int | None = None) -> Participant:
+    """Join a committee with its code and a display name; no account, no password.
+
+    `rejoining` is the participant this browser's session names, if any: joining the same
+    committee again (even after a new code ended the session) continues as that participant
+    instead of adding a second entry with the same name.
+    """
     name = one_line(display_name)
     if not name:
         raise DomainError(_("Skriv det navn, de andre skal se dig som."), field="display_name")
@@ -123,10 +131,35 @@ def join(typed_code: str, display_name: str) -> Participant:
         raise DomainError(
             _("Koden passer ikke til noget udvalg. Tjek den, og prøv igen."), field="code"
         )
-    participant = Participant(committee=committee, display_name=name)
+    if rejoining is not None:
+        known = db.session.get(Participant, rejoining)
+        if known is not None and known.committee_id == committee.id and known.removed_at is None:
+            if known.display_name != name:
+                known.display_name = _distinct_name(committee, name, exclude=known.id)
+            db.session.flush()
+            return known
+    participant = Participant(committee=committee,
+                              display_name=_distinct_name(committee, name))
     db.session.add(participant)
     db.session.flush()
     return participant
+
+
+def _distinct_name(committee: Committee, name: str, exclude: int | None = None) -> str:
+    """The name, or "Mette (2)", "Mette (3)"... if someone in the committee already has it."""
+    query = select(Participant.display_name).where(Participant.committee_id == committee.id)
+    if exclude is not None:
+        query = query.where(Participant.id != exclude)
+    taken = {existing.casefold() for existing in db.session.scalars(query)}
+    if name.casefold() not in taken:
+        return name
+    number = 2
+    while True:
+        suffix = f" ({number})"
+        candidate = name[:NAME_MAX - len(suffix)].rstrip() + suffix
+        if candidate.casefold() not in taken:
+            return candidate
+        number += 1
 
 
 def remove_participant(committee: Committee, participant: Participant) -> None:
