@@ -14,6 +14,7 @@ from delib.services import DomainError
 from delib.services import committees as service
 from delib.services.municipalities import all_municipalities
 from delib.services.programme import current_event
+from delib.services.review import latest_submission
 from delib.web import render
 
 bp = Blueprint("committees", __name__, url_prefix="/udvalg")
@@ -89,7 +90,7 @@ def choose(committee_id: int):
         form.talk.data = committee.talk_id
         form.theme_meetings.data = [m.id for m in committee.theme_meetings]
     return render("committees/choose.html", committee=committee, form=form, event=event,
-                  status=422 if form.errors else 200)
+                  submission=latest_submission(committee), status=422 if form.errors else 200)
 
 
 @bp.route("/<int:committee_id>/kode", methods=["GET", "POST"])
