@@ -231,8 +231,8 @@ BAD_NOTES = [
     ("empty", dict(body=""), "Noten er tom. Skriv noget, før du gemmer."),
     ("whitespace", dict(body="   \n\t  "), "Noten er tom."),
     ("too long", dict(body="x" * 4001), "Noten er for lang: 4001 tegn, højst 4000."),
-    ("no task", dict(tasks=()), "Vælg mindst én af topmødeerklæringens fire opgaver"),
 ]
+# A note without a task is saved, and the model suggests tasks for it: tests/test_suggestions.py.
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])

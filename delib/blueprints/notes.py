@@ -10,16 +10,23 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from delib.access import load_committee, load_note, member_required, signed_in_participant_id
+from delib.access import (
+    load_committee,
+    load_note,
+    member_required,
+    signed_in_participant_generation,
+    signed_in_participant_id,
+)
 from delib.db import begin_writes, reads_first, reads_only_from_here
 from delib.extensions import db, limiter
-from delib.forms import ConfirmForm
-from delib.forms.notes import NoteForm
+from delib.forms import ConfirmForm, optional_int
+from delib.forms.notes import NoteForm, SuggestionDecisionForm
 from delib.models import DiscussionSlot
-from delib.services import DomainError
+from delib.services import DomainError, suggestions
 from delib.services import notes as service
 from delib.services.notes import NoteConflict, NoteInput
 from delib.services.programme import pick_slot, slot_questions, slot_state
+from delib.services.review import latest_submission
 from delib.web import is_partial_request, render
 
 bp = Blueprint("notes", __name__)
@@ -54,7 +61,9 @@ def _input(form: NoteForm) -> NoteInput:
                           field="tasks")
     return NoteInput(body=form.body.data or "", task_ids=form.tasks.data or [],
                      message_ids=form.messages.data or [],
-                     theme_meeting_id=form.theme_meeting.data)
+                     theme_meeting_id=form.theme_meeting.data,
+                     suggested_task_ids=[i for i in form.suggested_tasks.data or [] if i],
+                     suggested_message_ids=[i for i in form.suggested_messages.data or [] if i])
 
 
 def _list_etag(stamp: service.NotesStamp, committee_id: int, slot_id: int, viewer_id: str) -> str:
@@ -88,6 +97,7 @@ def _break_context(committee, role, slot, form):
         committee=committee, role=role, slot=slot, form=form, event=committee.event,
         state=slot_state(committee.event, slot, now), questions=slot_questions(committee, slot),
         notes=service.note_cards(committee.id, slot.id), viewer=current_user,
+        submission=latest_submission(committee),
         **_list_state(committee, slot),
     )
 
@@ -141,9 +151,10 @@ def _participant_poll(committee_id: int, slot_id: int):
     if not request.if_none_match:
         return None
     participant_id = signed_in_participant_id()
-    if participant_id is None:
+    generation = signed_in_participant_generation()
+    if participant_id is None or generation is None:
         return None
-    stamp = service.participant_notes_stamp(committee_id, participant_id)
+    stamp = service.participant_notes_stamp(committee_id, participant_id, generation)
     if stamp is None:
         return None
     etag = _list_etag(stamp, committee_id, slot_id, f"p:{participant_id}")
@@ -235,13 +246,62 @@ def _saved_answer(committee, slot, note, status: int):
         return render("notes/_created.html", status=status, committee=committee, slot=slot,
                       form=fresh, saved_note=note, viewer=current_user, count=count)
     # The form stays where it is (focus, caret and a phone's keyboard with it): delib.js empties
-    # it and gives it the next note's key.
+    # it and gives it the next note's key. The saved key tells it which draft is now saved, so
+    # a pending retry for it is dropped and a form that has moved on is left alone.
     response = render("notes/_saved.html", status=status, saved_note=note, viewer=current_user,
                       count=count)
     response.headers["HX-Reswap"] = "none"
     response.headers["HX-Trigger"] = json.dumps(
-        {"delib:note-saved": {"clientKey": service.new_client_key()}})
+        {"delib:note-saved": {"clientKey": service.new_client_key(), "savedKey": note.client_key}})
     return response
+
+
+@bp.post("/udvalg/<int:committee_id>/pauser/<int:slot_id>/forslag")
+@reads_first  # only reads: no write lock for a request sent while someone types
+@member_required
+@limiter.limit(lambda: current_app.config.get("SUGGEST_RATE_LIMIT", "120 per minute"),
+               key_func=lambda: current_user.get_id())
+def suggest(committee_id: int, slot_id: int):
+    """While a note is typed: the model's suggested tasks and messages, as chips by the boxes.
+
+    A POST, so the note's text never lands in a URL or a log; nothing is stored.
+    """
+    committee, _role = load_committee(committee_id)
+    slot = _load_slot(committee, slot_id)
+    form = _note_form(committee, slot)
+    ticked = {"task": set(form.tasks.data or []), "message": set(form.messages.data or [])}
+    offers = [offer for offer in suggestions.offers_for_text(committee.event, form.body.data)
+              if offer.target_id not in ticked[offer.kind]]
+    response = render("notes/_suggestions.html", offers=offers)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/noter/<int:note_id>/forslag")
+@member_required
+def decide_suggestion(note_id: int):
+    """The writer accepts ("Tilføj") or rejects ("Afvis") a suggestion shown on their note."""
+    note = load_note(note_id, for_edit=True)
+    form = SuggestionDecisionForm()
+    decision = request.form.get("decision")
+    try:
+        suggestion_id = optional_int(form.suggestion.data)
+        if not form.validate() or decision not in ("tilfoej", "afvis") or not suggestion_id:
+            raise DomainError(_("Forslaget kunne ikke læses. Genindlæs siden, og prøv igen."))
+        decide = suggestions.accept if decision == "tilfoej" else suggestions.reject
+        decide(note, [suggestion_id], current_user._get_current_object(),
+               based_on_version=optional_int(form.version.data))
+        db.session.commit()
+    except (NoteConflict, StaleDataError):
+        db.session.rollback()
+        flash(_("Noten blev ændret samtidig. Se den igen, og svar på forslaget."), "error")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("Opgaven er tilføjet noten.") if decision == "tilfoej"
+              else _("Forslaget er afvist og vises ikke igen."), "success")
+    return redirect(_back_to(note) + f"#note-{note.id}")
 
 
 @bp.route("/noter/<int:note_id>/rediger", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ import io
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from delib.access import load_committee, member_required
 from delib.extensions import db
 from delib.forms import ConfirmForm
+from delib.forms.notes import SuggestionDecisionForm
 from delib.forms.review import (
     ActionForm,
     HideForm,
@@ -21,7 +23,7 @@ from delib.forms.review import (
     SummaryForm,
 )
 from delib.models import Action, Note, Summary
-from delib.services import DomainError, reports
+from delib.services import DomainError, reports, suggestions
 from delib.services import review as service
 from delib.services.audit import record
 from delib.services.notes import NoteConflict, NoteInput
@@ -80,7 +82,9 @@ def index(committee_id: int):
                   set_aside=service.set_aside_notes(committee), active=active,
                   latest=service.latest_submission(committee),
                   locked=service.is_locked(committee),
-                  flags={note.id: found for note, found in service.privacy_warnings(active)})
+                  flags={note.id: found for note, found in service.privacy_warnings(active)},
+                  unmapped=suggestions.review_queue(committee),
+                  suggested=suggestions.suggested_mappings([note.id for note in active]))
 
 
 def _note_form(committee, note, **kwargs) -> ReviewNoteForm:
@@ -142,6 +146,63 @@ def edit_note(committee_id: int, note_id: int):
         form.version.data = note.version
     return render("review/edit_note.html", committee=committee, note=note, form=form,
                   conflict=conflict, status=status)
+
+
+@bp.post("/noter/<int:note_id>/forslag")
+@member_required
+def decide_suggestion(committee_id: int, note_id: int):
+    """Accept or reject one suggestion for a note (or all of the note's, suggestion=alle)."""
+    committee = _chair(committee_id)
+    note = _load_note(committee, note_id)
+    form = SuggestionDecisionForm()
+    decision = request.form.get("decision")
+    chosen = "all" if form.suggestion.data == "alle" else [_int(form.suggestion.data)]
+    try:
+        if not form.validate() or decision not in ("accepter", "afvis") or chosen == [None]:
+            raise DomainError(_("Forslaget kunne ikke læses. Genindlæs siden, og prøv igen."))
+        decide = suggestions.accept if decision == "accepter" else suggestions.reject
+        count = decide(note, chosen, current_user._get_current_object(),
+                       based_on_version=_int(form.version.data))
+        db.session.commit()
+    except (NoteConflict, StaleDataError):
+        db.session.rollback()
+        flash(_("Noten blev ændret samtidig. Se den igen, og svar på forslaget."), "error")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(ngettext("%(num)d forslag er accepteret.", "%(num)d forslag er accepteret.", count)
+              if decision == "accepter" else
+              ngettext("%(num)d forslag er afvist og vises ikke igen.",
+                       "%(num)d forslag er afvist og vises ikke igen.", count), "success")
+    return _back(committee, "#uden-opgave")
+
+
+@bp.route("/forslag/accepter-alle", methods=["GET", "POST"])
+@member_required
+def accept_all_suggestions(committee_id: int):
+    """Accept every open suggestion, after a confirmation step that lists what gets mapped."""
+    committee = _chair(committee_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        shown = [i for i in (_int(v) for v in request.form.getlist("suggestion")) if i]
+        try:
+            count = suggestions.accept_all_for_committee(
+                committee, current_user._get_current_object(), shown)
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            flash(_("En af noterne blev ændret samtidig. Se forslagene igen."), "error")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(ngettext("%(num)d forslag er accepteret.", "%(num)d forslag er accepteret.",
+                           count), "success")
+        return _back(committee, "#uden-opgave")
+    return render("review/suggestions.html", committee=committee, form=form,
+                  pending=suggestions.pending_for_committee(committee),
+                  locked=service.is_locked(committee))
 
 
 @bp.get("/noter/<int:note_id>/historik")

@@ -18,6 +18,17 @@ class NoteForm(FlaskForm):
                                 validate_choice=False)
     client_key = HiddenField()
     version = HiddenField()
+    #: Hidden inputs added by delib.js: the ticked tasks/messages that came from accepting a
+    #: suggestion shown while typing (their mapping's provenance says so).
+    suggested_tasks = MultiCheckboxField(coerce=optional_int, validate_choice=False)
+    suggested_messages = MultiCheckboxField(coerce=optional_int, validate_choice=False)
+
+
+class SuggestionDecisionForm(FlaskForm):
+    """Accept or reject one suggestion for a note (the break screen's card, the review)."""
+
+    suggestion = HiddenField()
+    version = HiddenField()
 
 
 # The review forms import this name; kept so they need no change.

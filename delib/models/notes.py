@@ -2,17 +2,43 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from delib.extensions import db
 from delib.models.base import utcnow
+
+#: Who set a mapping of a note to a task or message: a person ticked it, or a person accepted
+#: the model's suggestion (then model_version and decided_by_name say which model and who).
+MAPPING_SOURCES = ("person", "suggestion")
+
+
+def provenance_columns() -> list[Column]:
+    """The provenance columns of a mapping table (note and submitted note alike)."""
+    return [
+        Column("source", String(20), nullable=False, default="person",
+               server_default="person"),
+        Column("model_version", String(60), nullable=True),
+        Column("decided_by_name", String(120), nullable=True),
+    ]
+
 
 note_tasks = Table(
     "note_task",
     db.metadata,
     Column("note_id", ForeignKey("note.id", ondelete="CASCADE"), primary_key=True),
     Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True, index=True),
+    *provenance_columns(),
 )
 
 note_messages = Table(
@@ -21,6 +47,7 @@ note_messages = Table(
     Column("note_id", ForeignKey("note.id", ondelete="CASCADE"), primary_key=True),
     Column("message_id", ForeignKey("message.id", ondelete="CASCADE"), primary_key=True,
            index=True),
+    *provenance_columns(),
 )
 
 
@@ -78,6 +105,12 @@ class Note(db.Model):
     messages = relationship("Message", secondary=note_messages, order_by="Message.number")
     merged_into = relationship("Note", remote_side=[id], back_populates="merged_from")
     merged_from = relationship("Note", back_populates="merged_into")
+    #: Suggestions awaiting the writer's or the chair's answer (see services/suggestions.py).
+    open_suggestions = relationship(
+        "NoteSuggestion", viewonly=True,
+        primaryjoin="and_(Note.id == NoteSuggestion.note_id, NoteSuggestion.status == 'open')",
+        order_by="[NoteSuggestion.kind.desc(), NoteSuggestion.score.desc()]",
+    )
     revisions = relationship(
         "NoteRevision",
         back_populates="note",
@@ -120,3 +153,38 @@ class NoteRevision(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     note: Mapped[Note] = relationship(back_populates="revisions")
+
+
+class NoteSuggestion(db.Model):
+    """A task or message the model suggested for a note, until a person accepts or rejects it.
+
+    One row per (note, kind, number): a rejected suggestion stays rejected and is never offered
+    again for that note, whatever later model versions say.
+    """
+
+    __tablename__ = "note_suggestion"
+    __table_args__ = (
+        UniqueConstraint("note_id", "kind", "number"),
+        CheckConstraint("kind IN ('task', 'message')", name="ck_note_suggestion_kind"),
+        CheckConstraint("status IN ('open', 'accepted', 'rejected')",
+                        name="ck_note_suggestion_status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"))
+    #: "task" or "message"; `number` is Task.number / Message.number of the note's event.
+    kind: Mapped[str] = mapped_column(String(10))
+    number: Mapped[int]
+    score: Mapped[float] = mapped_column(Float)
+    #: The words of the note that led to the suggestion, one per line, as written.
+    reason: Mapped[str] = mapped_column(Text, default="")
+    model_version: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    decided_by_name: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    note: Mapped[Note] = relationship()
+
+    @property
+    def reason_words(self) -> list[str]:
+        return [w for w in self.reason.split("\n") if w]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from delib.extensions import db
 from delib.models.base import utcnow
+from delib.models.notes import provenance_columns
 
 ACTION_STATUSES = ("planned", "under_way", "done")
 
@@ -115,6 +116,8 @@ submission_note_tasks = Table(
     Column("submission_note_id", ForeignKey("submission_note.id", ondelete="CASCADE"),
            primary_key=True),
     Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # Copied from note_task at submission: a submitted mapping keeps who set it.
+    *provenance_columns(),
 )
 
 submission_note_messages = Table(
@@ -124,6 +127,7 @@ submission_note_messages = Table(
            primary_key=True),
     Column("message_id", ForeignKey("message.id", ondelete="CASCADE"), primary_key=True,
            index=True),
+    *provenance_columns(),
 )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from delib.extensions import db
 from delib.models import Event, Municipality, SubmissionNote
 from delib.sanitize import spreadsheet_cell
-from delib.services import aggregation
+from delib.services import aggregation, suggestions
 from delib.services.municipalities import SIZE_LABELS, size_group
 
 KINDS = ("notes", "summaries", "actions")
@@ -88,18 +88,23 @@ def notes_sheet(event: Event, f: aggregation.Filters, search=None,
     labels = aggregation.context_labels(event)
     header = who.header() + [
         _("Indsendt version"), _("Indsendt"), _("Pause"), _("Politisk oplæg"), _("Temamøde"),
-        _("Opgaver"), _("Budskaber til Christiansborg"), _("Hovedpointe"),
+        _("Opgaver"), _("Budskaber til Christiansborg"), _("Koblingernes oprindelse"),
+        _("Hovedpointe"),
     ] + ([] if anonymise else [_("Skrevet af")]) + [_("Skrevet"), _("Note")]
     stmt = aggregation.notes_query(event, f, search).options(
         selectinload(SubmissionNote.submission))
+    found = db.session.execute(stmt).all()
+    # Who set each mapping: a person, or an accepted suggestion (which model, accepted by whom).
+    mappings = suggestions.submitted_mappings([note.id for note, _m in found])
     rows = []
-    for note, m in db.session.execute(stmt):
+    for note, m in found:
         row = who.cells(m) + [
             note.submission.version, _local(event, note.submission.submitted_at),
             labels["slot"].get(note.slot_id, ""), labels["talk"].get(note.talk_id, ""),
             labels["theme_meeting"].get(note.theme_meeting_id, ""),
             "; ".join(f"{t.number}. {t.short_title or t.title}" for t in note.tasks),
             "; ".join(f"{x.number}. {x.short_title or x.title}" for x in note.messages),
+            "; ".join(link.describe(names=not anonymise) for link in mappings.get(note.id, [])),
             _("Ja") if note.key_point else _("Nej"),
         ] + ([] if anonymise else [note.author_name]) + [
             _local(event, note.written_at), scrub(note.body)]

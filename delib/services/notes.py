@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -24,7 +24,7 @@ from delib.models import (
     utcnow,
 )
 from delib.models.notes import note_messages, note_tasks
-from delib.services import DomainError
+from delib.services import DomainError, suggestions
 from delib.services.committees import clean_text
 
 _CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -44,6 +44,9 @@ class NoteInput:
     task_ids: list[int]
     message_ids: list[int]
     theme_meeting_id: int | None = None
+    #: Of the ticked tasks/messages, those the writer ticked by accepting a suggestion.
+    suggested_task_ids: list[int] = field(default_factory=list)
+    suggested_message_ids: list[int] = field(default_factory=list)
 
 
 def author_fields(author: Participant | User) -> dict:
@@ -54,8 +57,12 @@ def author_fields(author: Participant | User) -> dict:
 
 
 def _validated(committee: Committee, data: NoteInput, max_length: int,
-               slot: DiscussionSlot | None = None):
-    """The note's text and mapping checked against the committee's event and choices."""
+               slot: DiscussionSlot | None = None, require_task: bool = True):
+    """The note's text and mapping checked against the committee's event and choices.
+
+    A new note may go without a task (the model then suggests some); a note that has tasks
+    keeps at least one.
+    """
     body = clean_text(data.body)
     if not body:
         raise DomainError(_("Noten er tom. Skriv noget, før du gemmer."), field="body")
@@ -66,14 +73,14 @@ def _validated(committee: Committee, data: NoteInput, max_length: int,
             field="body",
         )
     task_ids = list(dict.fromkeys(data.task_ids))
-    if not task_ids:
+    if not task_ids and require_task:
         raise DomainError(
             _("Vælg mindst én af topmødeerklæringens fire opgaver, som noten handler om."),
             field="tasks",
         )
     tasks = list(db.session.scalars(
         select(Task).where(Task.id.in_(task_ids), Task.event_id == committee.event_id)
-    ))
+    )) if task_ids else []
     if len(tasks) != len(task_ids):
         raise DomainError(_("En valgt opgave findes ikke på dette topmøde."), field="tasks")
     message_ids = list(dict.fromkeys(data.message_ids))
@@ -110,6 +117,22 @@ def _revision(note: Note, editor_name: str) -> NoteRevision:
     )
 
 
+def _provenance(data: NoteInput, writer_name: str):
+    """The provenance columns of a new mapping: ticked by the writer, or accepted from a
+    suggestion shown while typing (the form says which)."""
+    suggested = {"task": set(data.suggested_task_ids),
+                 "message": set(data.suggested_message_ids)}
+    version = suggestions.model_version() if suggested["task"] or suggested["message"] else None
+
+    def origin(kind: str, subject_id: int) -> dict:
+        if subject_id in suggested[kind]:
+            return {"source": "suggestion", "model_version": version,
+                    "decided_by_name": writer_name}
+        return {"source": "person", "model_version": None, "decided_by_name": None}
+
+    return origin
+
+
 def find_by_key(committee: Committee, client_key: str) -> Note | None:
     """The note a draft with this idempotency key already became, if any."""
     return db.session.scalar(
@@ -133,7 +156,11 @@ def post_note(
         return existing, False
     if slot is not None and slot.event_id != committee.event_id:
         raise DomainError(_("Pausen hører ikke til dette topmøde."))
-    body, tasks, messages, theme_meeting_id = _validated(committee, data, max_length, slot)
+    # The model reads a note without a task before the first write (and SQLite's write lock).
+    proposed = (None if data.task_ids
+                else suggestions.propose(clean_text(data.body)[:max_length], committee.event))
+    body, tasks, messages, theme_meeting_id = _validated(committee, data, max_length, slot,
+                                                         require_task=False)
     now = utcnow()
     author_name = author_fields(author)["author_name"]
     is_participant = isinstance(author, Participant)
@@ -152,12 +179,19 @@ def post_note(
         # is undone and we return the winner.
         with db.session.begin_nested():
             note_id = db.session.scalar(insert(Note).values(values).returning(Note.id))
+            origin = _provenance(data, author_name)
             if tasks:
-                db.session.execute(insert(note_tasks),
-                                   [{"note_id": note_id, "task_id": t.id} for t in tasks])
+                db.session.execute(insert(note_tasks), [
+                    {"note_id": note_id, "task_id": t.id, **origin("task", t.id)}
+                    for t in tasks])
             if messages:
-                db.session.execute(insert(note_messages),
-                                   [{"note_id": note_id, "message_id": m.id} for m in messages])
+                db.session.execute(insert(note_messages), [
+                    {"note_id": note_id, "message_id": m.id, **origin("message", m.id)}
+                    for m in messages])
+            if not tasks:
+                # The model suggests for a note saved without a task: the writer (on the
+                # card) or the chair (in review) accepts or rejects.
+                suggestions.suggest_for_note(note_id, body, committee.event, found=proposed)
             db.session.execute(insert(NoteRevision).values(
                 note_id=note_id, version=1, body=body, edited_by_name=author_name, created_at=now,
                 task_numbers=",".join(str(t.number) for t in tasks),
@@ -186,13 +220,14 @@ def update_note(
             note,
         )
     body, tasks, messages, theme_meeting_id = _validated(note.committee, data, max_length,
-                                                         note.slot)
+                                                         note.slot, require_task=bool(note.tasks))
     unchanged = (
         body == note.body and tasks == list(note.tasks) and messages == list(note.messages)
         and theme_meeting_id == note.theme_meeting_id
     )
     if unchanged:
         return note
+    new_text = body != note.body
     # One UPDATE, one version step: without this, loading the old task list while assigning
     # the new one autoflushes the body alone and the version jumps by two.
     with db.session.no_autoflush:
@@ -204,6 +239,8 @@ def update_note(
     db.session.flush()  # bumps note.version; a concurrent writer makes this raise StaleDataError
     db.session.add(_revision(note, getattr(editor, "display_name", "")))
     db.session.flush()
+    if new_text:
+        suggestions.refresh_after_edit(note)  # open suggestions follow the new text
     return note
 
 
@@ -235,6 +272,8 @@ class NoteCard:
     theme_meeting_number: int | None
     task_numbers: tuple[int, ...] = ()
     message_numbers: tuple[int, ...] = ()
+    #: For a note without a task: the model's suggestions awaiting the writer's answer.
+    open_suggestions: tuple = ()
 
 
 # The break screen's queries, built once (see _STAMP below for why) and run as Core statements.
@@ -271,9 +310,13 @@ def _cards(statement, **params) -> list[NoteCard]:
     numbers: dict[tuple[str, int], list[int]] = {}
     for note_id, kind, number in connection.execute(_TAGS, {"ids": [row.id for row in rows]}):
         numbers.setdefault((kind, note_id), []).append(number)
+    # One more query only when a live card has no task (and may carry suggestions).
+    offered = suggestions.card_suggestions(
+        connection, [row.id for row in rows if row.is_live and ("t", row.id) not in numbers])
     return [NoteCard(**{**row._mapping, "is_live": bool(row.is_live)},
                      task_numbers=tuple(sorted(numbers.get(("t", row.id), ()))),
-                     message_numbers=tuple(sorted(numbers.get(("m", row.id), ()))))
+                     message_numbers=tuple(sorted(numbers.get(("m", row.id), ()))),
+                     open_suggestions=offered.get(row.id, ()))
             for row in rows]
 
 
@@ -332,7 +375,9 @@ _PARTICIPANT_STAMP = _STAMP.add_columns(
     select(Participant.id)
     .where(Participant.id == bindparam("participant_id"),
            Participant.committee_id == bindparam("committee_id"),
-           Participant.removed_at.is_(None))
+           Participant.removed_at.is_(None),
+           # The cookie's generation: a new join code ends the sessions from before it.
+           Participant.session_generation == bindparam("generation"))
     .exists())
 
 
@@ -343,14 +388,17 @@ def notes_stamp(committee_id: int) -> NotesStamp:
     return NotesStamp(count, latest)
 
 
-def participant_notes_stamp(committee_id: int, participant_id: int) -> NotesStamp | None:
-    """The stamp, if the participant is an active member of the committee; else None.
+def participant_notes_stamp(committee_id: int, participant_id: int,
+                            generation: int) -> NotesStamp | None:
+    """The stamp, if the participant is an active member of the committee whose session (of
+    this generation) still stands; else None.
 
     The break screen's unchanged poll is the busiest request of the summit: this answers both
     "may they look?" and "anything new?" in one query, without loading the participant.
     """
     count, latest, is_member = db.session.connection().execute(
-        _PARTICIPANT_STAMP, {"committee_id": committee_id, "participant_id": participant_id}).one()
+        _PARTICIPANT_STAMP, {"committee_id": committee_id, "participant_id": participant_id,
+                             "generation": generation}).one()
     return NotesStamp(count, latest) if is_member else None
 
 

@@ -30,7 +30,7 @@ from delib.models import (
     Task,
     utcnow,
 )
-from delib.services import DomainError
+from delib.services import DomainError, suggestions
 from delib.services import notes as note_service
 from delib.services.audit import record
 from delib.services.committees import clean_text
@@ -53,6 +53,8 @@ AUDIT_LABELS = {
     "note.hide": _l("Note skjult"),
     "note.restore": _l("Note gendannet"),
     "note.key_point": _l("Nøglepunkt ændret"),
+    "note.suggestion_accept": _l("Forslag til opgave accepteret"),
+    "note.suggestion_reject": _l("Forslag til opgave afvist"),
     "summary.save": _l("Resumé gemt"),
     "action.create": _l("Handling oprettet"),
     "action.update": _l("Handling ændret"),
@@ -77,6 +79,8 @@ AUDIT_DETAIL_LABELS = {
     "before": _l("Før"), "after": _l("Efter"), "notes": _l("Noter"),
     "summaries": _l("Resuméer"), "actions": _l("Handlinger"),
     "show_authors": _l("Forfattere vist for KL"),
+    "tasks_added": _l("Opgaver tilføjet"), "messages_added": _l("Budskaber tilføjet"),
+    "rejected": _l("Afviste forslag"), "model_version": _l("Modelversion"),
 }
 
 
@@ -376,6 +380,8 @@ def merge_notes(committee: Committee, notes: list[Note], actor, body: str,
         note.merged_into = merged
         note.updated_at = now
     db.session.flush()
+    if not tasks:  # merged from notes without a task: the model suggests for the new text
+        suggestions.suggest_for_note(merged.id, body, committee.event)
     record(actor, "note.merge", committee, target=f"note:{merged.id}",
            originals=[n.id for n in notes], body=body)
     return merged
@@ -587,6 +593,7 @@ def submit(committee: Committee, approver, show_authors: bool,
         submitted_by_name=getattr(approver, "display_name", ""), show_authors=show_authors,
         talk=committee.talk, theme_meetings=list(committee.theme_meetings), **common,
     )
+    copies = []
     for note in notes:
         row = SubmissionNote(
             note_id=note.id, slot_id=note.slot_id, talk_id=note.talk_id,
@@ -594,8 +601,7 @@ def submit(committee: Committee, approver, show_authors: bool,
             author_name=note.author_name if show_authors else "", key_point=note.key_point,
             written_at=note.created_at, **common,
         )
-        row.tasks = list(note.tasks)
-        row.messages = list(note.messages)
+        copies.append((note, row))
         submission.notes.append(row)
     for summary in summaries:
         submission.summaries.append(SubmissionSummary(
@@ -606,6 +612,8 @@ def submit(committee: Committee, approver, show_authors: bool,
             due_on=action.due_on, status=action.status, **common))
     db.session.add(submission)
     db.session.flush()
+    # The mappings are copied with who set them (a person, or an accepted suggestion).
+    suggestions.copy_mappings([(note.id, row.id) for note, row in copies], show_authors)
     record(approver, "submission.submit", committee, target=f"submission:{submission.id}",
            version=version, notes=len(notes), summaries=len(summaries),
            actions=len(submission.actions), show_authors=show_authors)

@@ -1,6 +1,7 @@
 /* delib: small enhancements on top of server-rendered pages. Everything works without this file.
  * - note drafts are kept in localStorage until the server has them (reload, dropped connection)
- * - a failed send is retried with the same idempotency key, so it never makes a duplicate
+ * - a failed send is retried with the same idempotency key and what was sent (no duplicate, never
+ *   the field's later text), until that note is saved
  * - the notes poll sends If-None-Match and a cursor: an unchanged list costs a 304, a changed one
  *   only the changed cards, merged into the list (no swap of what is already there)
  * - the break countdown ticks, and speaks only at a few milestones
@@ -31,13 +32,21 @@
     var body = form.querySelector("textarea[name=body]");
     if (!body) return;
     if (!body.value.trim()) { store.removeItem(draftKey(form)); return; }
+    var draft = currentDraft(form);
+    var key = form.querySelector("input[name=client_key]");
+    draft.client_key = key ? key.value : "";
+    draft.at = Date.now();
+    store.setItem(draftKey(form), JSON.stringify(draft));
+  }
+
+  function currentDraft(form) {
+    var body = form.querySelector("textarea[name=body]");
     var checked = Array.prototype.map.call(
       form.querySelectorAll("input[type=checkbox]:checked"), function (c) { return c.name + "=" + c.value; });
-    var key = form.querySelector("input[name=client_key]");
-    store.setItem(draftKey(form), JSON.stringify({
-      body: body.value, checked: checked, client_key: key ? key.value : "", at: Date.now()
-    }));
+    return { body: body ? body.value : "", checked: checked };
   }
+
+  function savedEarlier(form) { return form.getAttribute("data-saved-earlier"); }
 
   function savedKeys() {
     return Array.prototype.map.call(document.querySelectorAll("[data-client-key]"),
@@ -54,15 +63,20 @@
     }
     var body = form.querySelector("textarea[name=body]");
     if (!body || body.value.trim()) return;
-    body.value = draft.body;
     var key = form.querySelector("input[name=client_key]");
     if (key && draft.client_key) key.value = draft.client_key;
+    fillDraft(form, draft);
+    status(form, text("restored", "Din ikke-gemte tekst er hentet tilbage."), "pending");
+  }
+
+  function fillDraft(form, draft) {
+    var body = form.querySelector("textarea[name=body]");
+    if (body) body.value = draft.body;
     (draft.checked || []).forEach(function (pair) {
       var i = pair.indexOf("=");
       var box = form.querySelector("input[type=checkbox][name='" + pair.slice(0, i) + "'][value='" + pair.slice(i + 1) + "']");
       if (box) box.checked = true;
     });
-    status(form, text("restored", "Din ikke-gemte tekst er hentet tilbage."), "pending");
   }
 
   function status(form, message, kind) {
@@ -80,23 +94,67 @@
     form.addEventListener("change", function () { writeDraft(form); });
   }
 
-  function pendingDraft() {
-    var form = document.querySelector("form[data-draft-key]");
-    return form && readDraft(form);
-  }
-
   /* ---------- retries ---------- */
 
-  var retryTimer = null;
-  function scheduleRetry(form) {
-    if (retryTimer) return;
-    status(form, text("offline", "Ikke gemt endnu – forbindelsen svigtede. Vi prøver igen. Din tekst er gemt på denne enhed."), "error");
-    retryTimer = window.setTimeout(function () {
-      retryTimer = null;
-      var current = document.querySelector("form[data-draft-key]");
-      if (current && window.htmx) window.htmx.trigger(current, "submit");
-    }, RETRY_MS);
+  // A retry sends what "Gem note" sent (key, text, choices, captured then), never what the field
+  // holds by then (maybe the next note, half written), and is cancelled once that note is saved.
+  var sending = null;  // the request in flight: {key, entries, content}
+  var pending = null;  // the one waiting for a retry, with its timer
+
+  function noteForm() { return document.querySelector("form[data-draft-key]"); }
+
+  function entriesOf(formData) {
+    var entries = [];
+    formData.forEach(function (value, name) { entries.push([name, value]); });
+    return entries;
   }
+
+  // What the member wrote and chose, without the tokens.
+  function contentOf(form) {
+    return JSON.stringify(entriesOf(new FormData(form)).filter(function (entry) {
+      return ["csrf_token", "client_key", "errors_shown"].indexOf(entry[0]) === -1;
+    }));
+  }
+
+  function cancelRetry() {
+    if (pending && pending.timer) window.clearTimeout(pending.timer);
+    pending = null;
+  }
+
+  function retryNow() {
+    var form = noteForm();
+    if (!pending || !form || !window.htmx) return;
+    if (pending.timer) window.clearTimeout(pending.timer);
+    pending.timer = null;
+    window.htmx.trigger(form, "submit", { delibRetry: pending });
+  }
+
+  function scheduleRetry(form) {
+    status(form, text("offline", "Ikke gemt endnu – forbindelsen svigtede. Vi prøver igen. Din tekst er gemt på denne enhed."), "error");
+    if (!sending) return;
+    pending = sending;
+    if (!pending.timer) pending.timer = window.setTimeout(retryNow, RETRY_MS);
+  }
+
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || !form.matches || !form.matches("form[data-draft-key]") || evt.detail.verb !== "post") return;
+    // This script empties the form after a save, so the server need not send a new one.
+    evt.detail.headers["X-Delib-Form"] = "keep";
+    var trigger = evt.detail.triggeringEvent;
+    var retry = trigger && trigger.detail && trigger.detail.delibRetry;
+    if (retry) {
+      var data = new FormData();
+      retry.entries.forEach(function (entry) { data.append(entry[0], entry[1]); });
+      evt.detail.parameters = data;
+      sending = retry;
+      return;
+    }
+    cancelRetry();  // sent by the member: this replaces what waited
+    var entries = entriesOf(evt.detail.formData);
+    var key = entries.filter(function (entry) { return entry[0] === "client_key"; })[0];
+    sending = { key: key ? key[1] : "", entries: entries, content: contentOf(form), timer: null };
+  });
 
   document.addEventListener("htmx:sendError", function (evt) {
     var form = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest("form[data-draft-key]");
@@ -108,10 +166,16 @@
     if (form && evt.detail.xhr && evt.detail.xhr.status >= 500) scheduleRetry(form);
   });
 
-  window.addEventListener("online", function () {
-    var form = document.querySelector("form[data-draft-key]");
-    if (form && pendingDraft() && window.htmx) window.htmx.trigger(form, "submit");
+  // Answered (saved, or refused with the reason in the form): nothing is left to retry.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || !form.matches || !form.matches("form[data-draft-key]")) return;
+    var code = evt.detail.xhr ? evt.detail.xhr.status : 0;
+    if (code >= 200 && code < 500 && pending && sending && pending.key === sending.key) cancelRetry();
   });
+
+  // Back online: the note waiting goes now; a draft nobody sent stays a draft.
+  window.addEventListener("online", retryNow);
 
   document.addEventListener("htmx:beforeRequest", function (evt) {
     var form = evt.detail.elt;
@@ -121,27 +185,30 @@
     }
   });
 
-  // This script empties the form after a save (below), so the server need not send a new one.
-  document.addEventListener("htmx:configRequest", function (evt) {
-    var form = evt.detail.elt;
-    if (form && form.matches && form.matches("form[data-draft-key]") && evt.detail.verb === "post") {
-      evt.detail.headers["X-Delib-Form"] = "keep";
-    }
-  });
-
   // Saved: the form stays (focus, caret and a phone's keyboard with it); empty it for the next
   // note, which gets the key the server sent along, and forget the draft the server now has.
   document.addEventListener("delib:note-saved", function (evt) {
     var form = evt.target && evt.target.closest && evt.target.closest("form[data-draft-key]");
     if (!form) return;
+    var detail = evt.detail || {};
+    var savedKey = detail.savedKey || (sending && sending.key);
+    var sent = sending && sending.key === savedKey ? sending : null;
+    if (pending && pending.key === savedKey) cancelRetry();
+    var key = form.querySelector("input[name=client_key]");
+    if (key && savedKey && key.value !== savedKey) return;  // the form has moved on: leave it
+    if (key && detail.clientKey) key.value = detail.clientKey;
+    if (sent && contentOf(form) !== sent.content) {
+      // Written on after "Gem note": a note of its own, under the new key, not sent yet.
+      writeDraft(form);
+      status(form, savedEarlier(form), "pending");
+      return;
+    }
     if (store) store.removeItem(draftKey(form));
     var body = form.querySelector("textarea[name=body]");
     if (body) body.value = "";
     form.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = false; });
     form.querySelectorAll("select").forEach(function (select) { select.selectedIndex = 0; });
     form.querySelectorAll("details").forEach(function (details) { details.open = false; });
-    var key = form.querySelector("input[name=client_key]");
-    if (key && evt.detail && evt.detail.clientKey) key.value = evt.detail.clientKey;
     status(form, text("saved", "Noten er gemt."), "ok");
     // Whoever sent it from the form (the button, Ctrl+Enter) writes the next note right away;
     // focus that has moved elsewhere meanwhile stays there.
@@ -158,9 +225,12 @@
     var code = xhr ? xhr.status : 0;
     if ((code !== 200 && code !== 201) || xhr.getResponseHeader("HX-Reswap") === "none") return;
     if (store) store.removeItem(draftKey(form));
+    if (pending && sending && pending.key === sending.key) cancelRetry();
     // Whoever sent the note from the keyboard keeps writing in the fresh form: remember it here,
-    // since the swap replaces the element that has focus.
-    afterSave = { refocus: form.contains(document.activeElement) || document.activeElement === document.body };
+    // since the swap replaces the element that has focus. So is text written after "Gem note".
+    afterSave = { refocus: form.contains(document.activeElement) || document.activeElement === document.body,
+                  carry: sending && contentOf(form) !== sending.content ? currentDraft(form) : null,
+                  message: savedEarlier(form) };
   });
 
   var afterSave = null;
@@ -168,7 +238,13 @@
     if (!afterSave) return;
     var form = document.querySelector("form[data-draft-key]");
     var body = form && form.querySelector("textarea[name=body]");
-    if (form) status(form, text("saved", "Noten er gemt."), "ok");
+    if (form && afterSave.carry) {
+      fillDraft(form, afterSave.carry);
+      writeDraft(form);
+      status(form, afterSave.message, "pending");
+    } else if (form) {
+      status(form, text("saved", "Noten er gemt."), "ok");
+    }
     if (body && afterSave.refocus) body.focus();
     afterSave = null;
   });
@@ -223,6 +299,99 @@
     }
   });
 
+  /* ---------- suggested tasks while typing (issue 12) ----------
+   * A pause in typing sends the note's text with POST (never in a URL) to the suggestion
+   * endpoint, and its chips go into #note-suggestions. "Tilføj" ticks the box and adds a hidden
+   * input saying the tick came from a suggestion (the mapping's provenance). Plain fetch, not
+   * htmx: these requests must never reach the note form's save-and-retry handling above. */
+
+  var SUGGEST_DELAY_MS = 700;
+  var suggestTimer = null;
+  var suggestAbort = null;
+  var suggestLast = "";
+
+  function suggestBox(form) { return form && form.querySelector("#note-suggestions[data-suggest-url]"); }
+
+  function clearSuggestions(form) {
+    var box = suggestBox(form);
+    if (box) { box.innerHTML = ""; box.hidden = true; }
+    var inputs = form && form.querySelector("[data-suggested-inputs]");
+    if (inputs) inputs.innerHTML = "";
+    suggestLast = "";
+  }
+
+  function fetchSuggestions(form) {
+    var box = suggestBox(form);
+    var body = form.querySelector("textarea[name=body]");
+    if (!box || !body || !window.fetch) return;
+    var data = new FormData(form);
+    var content = body.value.trim();
+    var ticked = Array.prototype.map.call(form.querySelectorAll("input[type=checkbox]:checked"),
+      function (c) { return c.name + "=" + c.value; }).join("&");
+    if (content + "|" + ticked === suggestLast) return;
+    suggestLast = content + "|" + ticked;
+    if (content.length < 12) { box.innerHTML = ""; box.hidden = true; return; }
+    if (suggestAbort) suggestAbort.abort();
+    suggestAbort = window.AbortController ? new AbortController() : null;
+    var csrf = form.querySelector("input[name=csrf_token]");
+    window.fetch(box.getAttribute("data-suggest-url"), {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: csrf ? { "X-CSRFToken": csrf.value } : {},
+      signal: suggestAbort ? suggestAbort.signal : undefined
+    }).then(function (response) {
+      return response.ok ? response.text() : null;
+    }).then(function (html) {
+      if (html === null || !document.body.contains(box)) return;
+      if (box.innerHTML.trim() !== html.trim()) box.innerHTML = html;
+      box.hidden = !html.trim();
+    }).catch(function () { /* suggestions are a help, never in the way */ });
+  }
+
+  document.addEventListener("input", function (evt) {
+    var form = evt.target && evt.target.closest && evt.target.closest("form[data-draft-key]");
+    if (!form || evt.target.name !== "body" || !suggestBox(form)) return;
+    if (suggestTimer) window.clearTimeout(suggestTimer);
+    suggestTimer = window.setTimeout(function () { fetchSuggestions(form); }, SUGGEST_DELAY_MS);
+  });
+
+  document.addEventListener("click", function (evt) {
+    var button = evt.target && evt.target.closest && evt.target.closest("[data-accept-suggestion]");
+    var form = button && button.closest("form[data-draft-key]");
+    if (!form) return;
+    var field = button.getAttribute("data-field"), value = button.getAttribute("data-value");
+    var box = form.querySelector("input[type=checkbox][name='" + field + "'][value='" + value + "']");
+    if (!box) return;
+    box.checked = true;
+    var details = box.closest("details");
+    if (details) details.open = true;
+    var inputs = form.querySelector("[data-suggested-inputs]");
+    var name = field === "tasks" ? "suggested_tasks" : "suggested_messages";
+    if (inputs && !inputs.querySelector("input[name='" + name + "'][value='" + value + "']")) {
+      var hidden = document.createElement("input");
+      hidden.type = "hidden"; hidden.name = name; hidden.value = value;
+      inputs.appendChild(hidden);
+    }
+    var chip = button.closest(".suggestion-chip");
+    if (chip) chip.parentNode.removeChild(chip);
+    var list = form.querySelector("#note-suggestions .suggestion-chips");
+    if (list && !list.children.length) clearSuggestionsBox(form);
+    box.dispatchEvent(new Event("change", { bubbles: true }));  // the draft keeps the tick
+    box.focus();
+  });
+
+  function clearSuggestionsBox(form) {
+    var box = suggestBox(form);
+    if (box) { box.innerHTML = ""; box.hidden = true; }
+  }
+
+  // Saved: the next note starts without the last one's suggestions.
+  document.addEventListener("delib:note-saved", function (evt) {
+    var form = evt.target && evt.target.closest && evt.target.closest("form[data-draft-key]");
+    if (form) clearSuggestions(form);
+  });
+
+  /* ---------- end of suggested tasks ---------- */
+
   /* ---------- countdown ---------- */
 
   var MILESTONES = [600, 300, 60];
@@ -234,23 +403,30 @@
     var left = el.querySelector("[data-countdown-left]");
     var announce = el.querySelector("[data-countdown-announce]");
     var spoken = {};
+    var timer = null;
+    function say(message) { if (announce) announce.textContent = message; }
     function tick() {
       var now = Date.now();
       if (now < start || !left) return;
       var seconds = Math.max(0, Math.round((end - now) / 1000));
       var m = Math.floor(seconds / 60), s = seconds % 60;
-      left.textContent = seconds > 0
-        ? text("left", "{m}:{s} tilbage").replace("{m}", m).replace("{s}", (s < 10 ? "0" : "") + s)
-        : text("over", "Pausen er slut");
+      if (seconds <= 0) {
+        // Over: say so (no time left lingers in the spoken line) and stop.
+        left.textContent = text("over", "Pausen er slut");
+        say(el.getAttribute("data-countdown-say-over"));
+        if (timer) window.clearInterval(timer);
+        return;
+      }
+      left.textContent = text("left", "{m}:{s} tilbage").replace("{m}", m).replace("{s}", (s < 10 ? "0" : "") + s);
       MILESTONES.forEach(function (mark) {
-        if (seconds <= mark && seconds > mark - 5 && !spoken[mark] && announce) {
+        if (seconds <= mark && seconds > mark - 5 && !spoken[mark]) {
           spoken[mark] = true;
-          announce.textContent = text("minutes", "{m} minutter tilbage af pausen").replace("{m}", Math.round(mark / 60));
+          say(el.getAttribute("data-countdown-say-" + mark));  // singular or plural, from the page
         }
       });
     }
+    timer = window.setInterval(tick, 1000);
     tick();
-    window.setInterval(tick, 1000);
   }
 
   /* ---------- wiring ---------- */
