@@ -10,6 +10,7 @@ reach a person outside A, and KL never sees A's unsubmitted work or its authors'
 import hashlib
 import math
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -24,13 +25,15 @@ from delib.models import (
     SubmissionNote,
     SubmissionSummary,
     Summary,
+    UserSession,
     utcnow,
 )
 from delib.models.review import Action
-from delib.services import api_tokens
+from delib.services import api_tokens, sessions
 from delib.services import committees as committee_service
 from delib.services import notes as note_service
 from delib.services.notes import NoteInput
+from tests.conftest import plant_session
 
 #: In A's working data (notes, summaries, actions, hidden notes): only A's members may see it.
 A_SECRET = "Hemmelig7QzA"
@@ -77,6 +80,11 @@ EXPECTED = {
     "notes.create": MEMBERS_A,
     "notes.update": AUTHOR_A,
     "notes.delete": AUTHOR_A,
+    # Suggested tasks: offered to anyone in the committee while typing (nothing is stored);
+    # answered on the card by the note's writer only. In review (review.decide_suggestion,
+    # review.accept_all_suggestions) the chairs', like the rest of the review.
+    "notes.suggest": MEMBERS_A,
+    "notes.decide_suggestion": AUTHOR_A,
     # Review: the committee sees its follow-up actions; everything else there is the chairs'.
     "review.actions": MEMBERS_A,
     # The API's description is public; its data needs a bearer token (see PREFIX_RULES).
@@ -95,11 +103,17 @@ EXPECTED = {
     # A person's data (participant A): KL admins, and the admin of A's municipality only.
     "account.person_export": frozenset({"admin_a", "kl_admin"}),
     "account.person_delete": frozenset({"admin_a", "kl_admin"}),
+    "account.person_sessions_end": frozenset({"admin_a", "kl_admin"}),
+    # Sessions: every staff user sees their own; one session (chair A's phone) is chair A's only.
+    "account.sessions_index": STAFF,
+    "account.sessions_end_others": STAFF,
+    "account.session_end": frozenset({"chair_a"}),
 }
 
 #: Families of routes built elsewhere: a prefix and who may use it, unless EXPECTED says more.
 #: Where an allowed role is entitled to A's personal data (a person's request handled by an admin).
-PERSON_REQUESTS = frozenset({"account.person_export", "account.person_delete"})
+PERSON_REQUESTS = frozenset({"account.person_export", "account.person_delete",
+                             "account.person_sessions_end"})
 
 PREFIX_RULES = (
     ("/kl", KL),
@@ -163,6 +177,11 @@ class World:
                           task_id=event.tasks[0].id, body=f"{A_SUBMITTED} resumé")
         self.token, self.token_secret = api_tokens.create_token(self.users["kl_analyst"],
                                                                 "Matrix")
+        # Chair A is signed in on a phone too: the session the matrix asks everyone to end.
+        sessions.start(self.users["chair_a"], "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like "
+                       "Mac OS X) Mobile/15E148 Safari/604.1", timedelta(days=1))
+        self.session_a = db.session.scalar(select(UserSession).where(
+            UserSession.user_id == self.users["chair_a"].id))
         db.session.add_all([self.summary_a, self.action_a, self.submission_a,
                             AuditEntry(committee_id=self.a.id, actor_name=f"Anna {A_AUTHOR}",
                                        action="note.edit", details={})])
@@ -187,9 +206,7 @@ class World:
                    **self.users}.get(role)
         if account is not None:
             # Signed in the way Flask-Login keeps it, without a join that adds a participant.
-            with client.session_transaction() as session:
-                session["_user_id"] = account.get_id()
-                session["_fresh"] = True
+            plant_session(client, account)
         return client
 
     def url_values(self, rule) -> dict:
@@ -201,6 +218,7 @@ class World:
             "participant_id": self.participant_a.id,
             "person_id": self.participant_a.id,
             "token_id": self.token.id,
+            "session_id": self.session_a.id,
             "summary_id": self.summary_a.id,
             "action_id": self.action_a.id,
             "submission_id": self.submission_a.id,

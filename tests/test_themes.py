@@ -8,6 +8,7 @@ import random
 import re
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -366,6 +367,23 @@ def test_api_lists_each_themes_note_ids(client, event, seeded, make_user):
     assert sorted(n["id"] for n in notes["items"]) == item["note_ids"]
     bad = client.get(f"/api/v1/notes?task={task.id}&tema=nej", headers=headers)
     assert bad.status_code == 400 and "Temaet findes ikke" in bad.get_json()["error"]
+    # A broad theme lists its parts, and each part's key opens exactly its notes.
+    broad_index = next(i for i, t in enumerate(found) if t.parts)
+    parts = doc["items"][broad_index]["parts"]
+    assert [p["key"] for p in parts] == [p.key for p in found[broad_index].parts]
+    part_notes = client.get(f"/api/v1/notes?task={task.id}&tema={parts[0]['key']}&per_page=500",
+                            headers=headers).get_json()
+    assert sorted(n["id"] for n in part_notes["items"]) == sorted(parts[0]["note_ids"])
+
+
+def test_task_page_lists_a_broad_themes_parts_with_links(kl_client, event, seeded):
+    task, _ids = seeded
+    found = themes.themes_for(event, aggregation.parse_filters(event, {"task": str(task.id)}))
+    broad = next(t for t in found if t.parts)
+    html = kl_client.get(f"/kl/opgaver/{task.id}").get_data(as_text=True)
+    assert f"Samlet af {len(broad.parts)} deltemaer" in html
+    for part in broad.parts:
+        assert f"tema={quote(part.key)}" in html and part.label in html
 
 
 # --- scale -------------------------------------------------------------------------------------

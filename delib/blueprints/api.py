@@ -4,16 +4,17 @@
 /api/openapi.json describes every endpoint; it holds no data and needs no token.
 """
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from delib.extensions import csrf, db, limiter
 from delib.models import Event
-from delib.services import aggregation, api_tokens, search, themes
+from delib.services import aggregation, api_tokens, search, suggestions, themes
 from delib.services.municipalities import size_group
 from delib.services.programme import current_event
+from delib.web import external_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 # Read-only GETs with a bearer token: there is no cookie session to forge requests with.
@@ -170,11 +171,10 @@ def notes():
     event, f, error = _context()
     if error:
         return error
-    if search.ensure_index():
-        db.session.commit()
     prepared = search.prepare((request.args.get("q") or "")[:200])
     page, per_page = _paging()
     result = aggregation.notes_page(event, f, prepared, page=page, per_page=per_page)
+    mappings = suggestions.submitted_mappings([n.id for n, _m in result.items])
     return jsonify({
         "total": result.total, "page": result.page, "pages": result.pages,
         "per_page": result.per_page,
@@ -182,6 +182,8 @@ def notes():
             "id": n.id, "municipality": _municipality(m), "slot_id": n.slot_id,
             "talk_id": n.talk_id, "theme_meeting_id": n.theme_meeting_id,
             "tasks": [t.number for t in n.tasks], "messages": [x.number for x in n.messages],
+            # Who set each mapping: a person, or an accepted suggestion of which model.
+            "mappings": [link.as_json() for link in mappings.get(n.id, [])],
             "key_point": n.key_point, "author_name": n.author_name,
             "written_at": n.written_at.isoformat() + "Z", "body": n.body,
         } for n, m in result.items],
@@ -220,8 +222,16 @@ def themes_():
     event, f, error = _context()
     if error:
         return error
+    # Each theme lists its note ids, so a reader can check what it holds (/v1/notes?tema=key);
+    # a broad theme lists the fine themes it was joined from, each openable by its own key.
     return jsonify({"items": [{
-        "terms": t.terms, "municipalities": t.municipalities, "note_count": t.note_count,
+        "key": t.key, "label": t.label, "terms": t.terms,
+        "municipalities": t.municipalities, "note_count": t.note_count,
+        "note_ids": t.note_ids,
+        "parts": [{"key": p.key, "label": p.label, "note_ids": p.note_ids,
+                   "municipalities": p.municipalities} for p in t.parts],
+        "by_region": [{"region": name, "municipalities": n} for name, n in t.by_region],
+        "by_size_group": [{"size_group": key, "municipalities": n} for key, n in t.by_size],
         "quotes": [{"note_id": q.note_id, "municipality": q.municipality, "text": q.body}
                    for q in t.quotes],
     } for t in themes.themes_for(event, f)]})
@@ -230,7 +240,7 @@ def themes_():
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3 description of this API."""
-    return jsonify(openapi_document(url_for("api.openapi", _external=True).rsplit("/", 1)[0]))
+    return jsonify(openapi_document(external_url("api.openapi").rsplit("/", 1)[0]))
 
 
 def openapi_document(server: str) -> dict:
@@ -248,6 +258,8 @@ def openapi_document(server: str) -> dict:
          "schema": {"type": "string", "enum": list(aggregation.SIZE_ORDER)}},
         _param("municipality", "integer", "Kommunekode."),
         _param("key_points", "integer", "1: kun hovedpointer."),
+        _param("tema", "string", "Et temas nøgle (key fra /v1/themes med de samme filtre): "
+                                 "kun temaets noter."),
     ]
     error = {"description": "Fejl", "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -280,6 +292,12 @@ def openapi_document(server: str) -> dict:
                     "municipality": {"type": "object"}, "tasks": {"type": "array",
                                                                   "items": {"type": "integer"}},
                     "messages": {"type": "array", "items": {"type": "integer"}},
+                    "mappings": {"type": "array", "items": {"type": "object", "properties": {
+                        "kind": {"type": "string", "enum": ["task", "message"]},
+                        "number": {"type": "integer"},
+                        "source": {"type": "string", "enum": ["person", "suggestion"]},
+                        "model_version": {"type": "string", "nullable": True},
+                        "accepted_by": {"type": "string", "nullable": True}}}},
                     "slot_id": {"type": "integer", "nullable": True},
                     "talk_id": {"type": "integer", "nullable": True},
                     "theme_meeting_id": {"type": "integer", "nullable": True},
@@ -297,7 +315,8 @@ def openapi_document(server: str) -> dict:
                                                            "enum": list(aggregation.COL_KINDS)}},
             ]),
             "/v1/notes": op("Indsendte noter med filtre og dansk fritekstsøgning", [
-                _param("q", "string", "Søgeord (stammer og sammensatte ord forstås)."), *page,
+                _param("q", "string", "Søgeord: alle ord skal findes; bøjninger og sammensatte "
+                       "ord forstås; leder* søger på begyndelsen af ord."), *page,
             ], {"type": "object", "properties": {
                 "total": {"type": "integer"}, "page": {"type": "integer"},
                 "pages": {"type": "integer"},

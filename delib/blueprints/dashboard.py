@@ -19,7 +19,18 @@ from delib.access import KL_ROLES, staff_required
 from delib.extensions import db
 from delib.models import Event, Task
 from delib.sanitize import plain_text
-from delib.services import DomainError, aggregation, api_tokens, audit, exports, search, themes
+from delib.services import (
+    DomainError,
+    aggregation,
+    api_tokens,
+    audit,
+    classifier,
+    danish,
+    exports,
+    search,
+    suggestions,
+    themes,
+)
 from delib.services.municipalities import SIZE_LABELS, size_group
 from delib.services.programme import current_event
 from delib.web import render
@@ -29,7 +40,7 @@ kl_required = staff_required(*KL_ROLES)
 MAX_QUERY = 200
 #: Everything the overview renders, compiled once before the workers fork.
 OVERVIEW_TEMPLATES = ("base.html", "dashboard/index.html", "dashboard/_macros.html",
-                      "dashboard/_nav.html")
+                      "dashboard/_nav.html", "dashboard/_coverage.html")
 
 
 @bp.record_once
@@ -51,10 +62,14 @@ def _prepare_workers(state) -> None:
 
 
 def warm_up(app: Flask | None) -> None:
-    """Compile the overview's templates and load the languages' texts and number formats."""
+    """Compile the overview's templates, load the languages' texts and number formats, the
+    Danish word list and the task model."""
     if app is None or app.extensions.get("delib_warm"):
         return
     configure_mappers()
+    # Each takes 1-2 s: loaded once in gunicorn's master, no worker's first search or note waits.
+    danish.lexicon()
+    classifier.model_for()
     for name in OVERVIEW_TEMPLATES:
         app.jinja_env.get_template(name)
     with app.test_request_context("/"):
@@ -126,8 +141,12 @@ def index():
         (_("Budskaber til Christiansborg og pauser"), aggregation.matrix(event, "message", "slot")),
     ]
     events = db.session.scalars(select(Event).order_by(Event.starts_on)).all()
+    # The task matrix's row totals already count the municipalities per task: the coverage
+    # summary needs no query of its own.
     return render("dashboard/index.html", event=event, events=events,
-                  participation=aggregation.participation(event), matrices=matrices)
+                  participation=aggregation.participation(event), matrices=matrices,
+                  task_reach=by_talk.row_totals,
+                  provenance=suggestions.provenance_counts(event))
 
 
 @bp.get("/kommuner")
@@ -141,6 +160,17 @@ def municipalities():
                   regions=aggregation.regions(), sizes=aggregation.size_groups())
 
 
+@bp.get("/daekning")
+@kl_required
+def coverage():
+    """Municipality × task grid: who said something on each task; by region and size group."""
+    event = _event()
+    f = aggregation.parse_filters(event, request.args)
+    return render("dashboard/coverage.html", event=event, filters=f,
+                  coverage=aggregation.coverage(event, f), regions=aggregation.regions(),
+                  sizes=aggregation.size_groups())
+
+
 @bp.get("/noter")
 @kl_required
 def notes():
@@ -149,8 +179,6 @@ def notes():
     f = aggregation.parse_filters(event, request.args)
     # Typed text like any other: NUL and bidi overrides dropped before it is echoed back.
     query = plain_text(request.args.get("q")).strip()[:MAX_QUERY]
-    if search.ensure_index():
-        db.session.commit()  # keep the repaired index
     prepared = search.prepare(query)
     page = aggregation.notes_page(event, f, prepared, page=_page())
     summaries = aggregation.summaries(event, f) if (f.task_id or f.message_id) else []

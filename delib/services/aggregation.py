@@ -83,6 +83,11 @@ class Filters:
     size_group: str | None = None
     municipality_code: int | None = None
     key_points: bool = False
+    #: A recurring theme (services/themes.py): its key, its label, and the ids of its notes,
+    #: found among the notes under the other filters.
+    theme_key: str | None = None
+    theme_label: str | None = None
+    theme_note_ids: tuple[int, ...] | None = None
     errors: list[str] = field(default_factory=list)
 
     def as_args(self) -> dict:
@@ -92,6 +97,7 @@ class Filters:
             "theme_meeting": self.theme_meeting_id, "slot": self.slot_id,
             "region": self.region_code, "size": self.size_group,
             "municipality": self.municipality_code, "key_points": 1 if self.key_points else None,
+            "tema": self.theme_key,
         }
         return {k: v for k, v in args.items() if v not in (None, "")}
 
@@ -132,7 +138,23 @@ def parse_filters(event: Event, args: Mapping) -> Filters:
             f.size_group = size
         else:
             f.errors.append(_("Den valgte størrelsesgruppe findes ikke."))
+    theme_key = (args.get("tema") or "").strip()[:80]
+    if theme_key:
+        _parse_theme(event, f, theme_key)
     return f
+
+
+def _parse_theme(event: Event, f: Filters, key: str) -> None:
+    """Narrow the filters to the notes of one recurring theme, found under the other filters."""
+    from delib.services import themes  # themes reads notes through this module
+
+    theme = themes.theme_by_key(event, f, key)
+    if theme is None:
+        # Themes are found again when a contribution arrives, so an old link can outlive one.
+        f.errors.append(_("Temaet findes ikke (længere) blandt de valgte noter. Temaerne "
+                          "findes igen, hver gang der kommer nye bidrag."))
+        return
+    f.theme_key, f.theme_label, f.theme_note_ids = theme.key, theme.label, tuple(theme.note_ids)
 
 
 def regions() -> dict[int, str]:
@@ -186,6 +208,8 @@ def _apply_note_filters(stmt, f: Filters):
         stmt = stmt.where(SubmissionNote.slot_id == f.slot_id)
     if f.key_points:
         stmt = stmt.where(SubmissionNote.key_point.is_(True))
+    if f.theme_note_ids is not None:
+        stmt = stmt.where(SubmissionNote.id.in_(f.theme_note_ids))
     return stmt
 
 
@@ -327,6 +351,108 @@ def participation(event: Event) -> Participation:
         total=total, by_region=[by_region[code] for code in sorted(by_region)],
         by_size=sorted(by_size.values(), key=lambda g: order.get(g.key, 99)),
         demo_submissions=total.demo)
+
+
+# --- coverage: municipality × task ------------------------------------------------------------
+
+
+@dataclass
+class CoverageRow:
+    """One municipality in the coverage grid: its notes per task, or no submission at all."""
+
+    code: int
+    name: str
+    region_code: int
+    region: str
+    size_group: str
+    submitted: bool
+    notes: dict[int, int] = field(default_factory=dict)  # task id → notes (only tasks with any)
+
+    def count(self, task_id: int) -> int:
+        return self.notes.get(task_id, 0)
+
+
+@dataclass
+class Coverage:
+    """The municipality × task grid: every (filtered) municipality is a row, gaps included."""
+
+    tasks: list
+    rows: list[CoverageRow]
+
+    @cached_property
+    def totals(self) -> dict[int, int]:
+        """Task id → how many of the rows' municipalities said something on it."""
+        return {t.id: sum(1 for r in self.rows if r.count(t.id)) for t in self.tasks}
+
+    @cached_property
+    def submitted(self) -> int:
+        return sum(1 for r in self.rows if r.submitted)
+
+    def by_region(self) -> list[tuple[int, str, list[CoverageRow]]]:
+        """(region code, region name, rows) in region order; the rows come sorted by region."""
+        groups: list[tuple[int, str, list[CoverageRow]]] = []
+        for row in self.rows:
+            if not groups or groups[-1][0] != row.region_code:
+                groups.append((row.region_code, row.region, []))
+            groups[-1][2].append(row)
+        return groups
+
+
+def _coverage_stmt(event_id: int, task_ids: list[int]):
+    """Per municipality: submitted or not, and its notes per task; one statement.
+
+    The notes are counted per submission first, one sum per task, so SQLite walks the latest
+    submissions in index order and their notes and tasks by primary key without sorting
+    20,000 joined rows for a GROUP BY; the per-submission rows (a few per municipality) are
+    then summed per municipality. A note is at most once per task, so a plain sum is exact.
+    """
+    per_submission = (
+        select(
+            Submission.municipality_code.label("code"),
+            *(func.sum(case((submission_note_tasks.c.task_id == tid, 1), else_=0))
+              .label(f"t{tid}") for tid in task_ids),
+        )
+        .select_from(Submission)
+        .join(SubmissionNote, SubmissionNote.submission_id == Submission.id, isouter=True)
+        .join(submission_note_tasks,
+              submission_note_tasks.c.submission_note_id == SubmissionNote.id, isouter=True)
+        .where(_latest(event_id))
+        .group_by(Submission.id)
+        .subquery()
+    )
+    per_municipality = (
+        select(per_submission.c.code,
+               *(func.sum(per_submission.c[f"t{tid}"]).label(f"t{tid}") for tid in task_ids))
+        .group_by(per_submission.c.code)
+        .subquery()
+    )
+    return (
+        select(
+            Municipality.code, Municipality.name, Municipality.region_code, Municipality.region,
+            size_group_expr().label("size_group"),
+            per_municipality.c.code.is_not(None).label("submitted"),
+            *(per_municipality.c[f"t{tid}"] for tid in task_ids),
+        )
+        .outerjoin(per_municipality, per_municipality.c.code == Municipality.code)
+        .order_by(Municipality.region_code, Municipality.name)
+    )
+
+
+def coverage(event: Event, f: Filters | None = None) -> Coverage:
+    """Which municipalities said something on each task (latest submissions), gaps included."""
+    tasks = list(event.tasks)
+    ids = [t.id for t in tasks]
+    stmt = _coverage_stmt(event.id, ids)
+    if f is not None:
+        stmt = _apply_municipality_filters(stmt, f)
+    rows = []
+    for r in db.session.execute(stmt):
+        counts = r[6:]
+        rows.append(CoverageRow(
+            code=r.code, name=r.name, region_code=r.region_code, region=r.region,
+            size_group=r.size_group, submitted=bool(r.submitted),
+            notes={tid: int(n) for tid, n in zip(ids, counts, strict=True) if n}))
+    return Coverage(tasks=tasks, rows=rows)
 
 
 # --- tasks × contexts --------------------------------------------------------------------------
@@ -509,11 +635,14 @@ class Page:
 def notes_query(event: Event, f: Filters, search=None):
     """SubmissionNote rows (with Municipality) KL may see under these filters, stable order."""
     stmt = _apply_note_filters(_notes_base(event.id, [SubmissionNote, Municipality]), f)
+    rank = ()
     if search is not None and search.active:
-        stmt = stmt.where(search.clause)
+        # Best matches first (the word as typed, then its forms, then compounds).
+        stmt = stmt.join(search.ranking, search.ranking.c.note_id == SubmissionNote.id)
+        rank = (search.ranking.c.rank,)
     return stmt.options(
         selectinload(SubmissionNote.tasks), selectinload(SubmissionNote.messages)
-    ).order_by(Municipality.name, SubmissionNote.written_at, SubmissionNote.id)
+    ).order_by(*rank, Municipality.name, SubmissionNote.written_at, SubmissionNote.id)
 
 
 def notes_page(event: Event, f: Filters, search=None, page: int = 1,
@@ -621,14 +750,17 @@ def describe(event: Event, f: Filters) -> list[str]:
         parts.append(db.session.get(Municipality, f.municipality_code).name)
     if f.key_points:
         parts.append(_("Kun hovedpointer"))
+    if f.theme_label:
+        parts.append(_("Tema: %(label)s", label=f.theme_label))
     return parts
 
 
 
 def note_texts(event: Event, f: Filters):
-    """(id, body, municipality code, municipality name) of the filtered notes, by id (lean)."""
+    """(id, body, municipality code, name, region, size group) of the filtered notes, by id."""
     stmt = _notes_base(event.id, [SubmissionNote.id, SubmissionNote.body,
-                                  Municipality.code, Municipality.name])
+                                  Municipality.code, Municipality.name, Municipality.region,
+                                  size_group_expr()])
     return db.session.execute(_apply_note_filters(stmt, f).order_by(SubmissionNote.id))
 
 

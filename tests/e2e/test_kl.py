@@ -57,13 +57,14 @@ def test_kl_overview_filter_search_and_export(live_server, live_app, submitted_c
     # The overview: participation across the country, only submitted contributions.
     expect(page.get_by_role("heading", level=1)).to_contain_text("KL-overblik")
     expect(page.locator(".demo-notice")).to_be_visible()
-    expect(page.locator(".key-figures")).to_contain_text("af 98")
+    expect(page.locator(".key-figures").first).to_contain_text("af 98")
+    expect(page.locator(".coverage-figures")).to_contain_text("af 98 kommuner")
     assert_accessible(page, "KL's overview")
     shoot(page, "kl-overview")
 
     # Municipalities, filtered to Region Midtjylland: Aarhus is there, Copenhagen is not.
     kl_nav = page.get_by_role("navigation", name="KL-overblik")
-    kl_nav.get_by_role("link", name="Kommuner").click()
+    kl_nav.get_by_role("link", name="Kommuner", exact=True).click()
     page.get_by_label("Region").select_option(label="Region Midtjylland")
     page.get_by_role("button", name="Vis").click()
     expect(page.locator("main table")).to_contain_text("Aarhus")
