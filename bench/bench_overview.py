@@ -31,9 +31,11 @@ from delib import create_app  # noqa: E402
 from delib.auth import STAFF_SESSION_KEY, hash_password  # noqa: E402
 from delib.extensions import db  # noqa: E402
 from delib.models import Municipality, User  # noqa: E402
-from delib.services import aggregation, demo, sessions  # noqa: E402
+from delib.services import sessions  # noqa: E402
+from delib.services.kl import overview  # noqa: E402
 from delib.services.municipalities import load_municipalities  # noqa: E402
 from delib.services.programme import import_programme, read_programme_file  # noqa: E402
+from delib.tasks import demo  # noqa: E402
 
 BUDGET_MS = 300
 
@@ -87,9 +89,9 @@ def main() -> int:
     def overview_queries():
         with app.app_context():
             ev = db.session.get(type(event), event_id)
-            aggregation.participation(ev)
-            aggregation.matrices(ev, "task")  # as the page does: three matrices, one query
-            aggregation.matrix(ev, "message", "slot")
+            overview.participation(ev)
+            overview.matrices(ev, "task")  # as the page does: three matrices, one query
+            overview.matrix(ev, "message", "slot")
             db.session.remove()
 
     client = app.test_client()

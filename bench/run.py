@@ -210,7 +210,7 @@ def build_overview_database(url: str, total: int) -> tuple[Person, dict]:
 
     The notes are made in the shape the overview reads (approved, submitted, latest version) by
     `seed(app, total) -> dict` in bench/bench_overview.py if it defines one, else by
-    delib.services.demo.seed_national_demo. Returns the KL analyst's session and what was made.
+    delib.tasks.demo.seed_national_demo. Returns the KL analyst's session and what was made.
     """
     from sqlalchemy import select
 
@@ -218,9 +218,9 @@ def build_overview_database(url: str, total: int) -> tuple[Person, dict]:
     from delib.auth import hash_password
     from delib.extensions import db
     from delib.models import Municipality, User
-    from delib.services import demo
     from delib.services.municipalities import load_municipalities
     from delib.services.programme import import_programme, read_programme_file
+    from delib.tasks import demo
 
     module = _overview_module()
     previous = os.environ.get("DATABASE_URL", "")
@@ -247,7 +247,7 @@ def build_overview_database(url: str, total: int) -> tuple[Person, dict]:
         else:
             made = demo.seed_national_demo(event, notes=total, participation=1.0,
                                            submit_share=1.0)
-            info = {"seeded_by": "delib.services.demo.seed_national_demo", "notes": made.notes,
+            info = {"seeded_by": "delib.tasks.demo.seed_national_demo", "notes": made.notes,
                     "submitted_municipalities": made.submitted}
         db.session.commit()
         person = _signed_in(app, analyst)

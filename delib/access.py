@@ -4,14 +4,28 @@ Views call these loaders; they 404 for what does not exist and 403 for what the 
 may not touch, so a participant of one committee never reaches another committee's data.
 """
 
+import inspect
 from functools import wraps
 
-from flask import abort, flash, redirect, request, session
+from flask import abort, flash, g, redirect, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from delib.extensions import db
-from delib.models import Committee, Note, UserSession
+from delib.models import (
+    Action,
+    Committee,
+    DiscussionSlot,
+    Event,
+    Note,
+    Participant,
+    Submission,
+    Summary,
+    Task,
+    User,
+    UserSession,
+)
 from delib.models.accounts import (
     ROLE_CHAIR,
     ROLE_KL_ADMIN,
@@ -19,8 +33,14 @@ from delib.models.accounts import (
     ROLE_MUNICIPAL_ADMIN,
     ROLE_PARTICIPANT,
 )
+from delib.services import DomainError, submissions, summaries
+from delib.services.kl import api_tokens
+from delib.services.programme import current_event
 
 KL_ROLES = (ROLE_KL_ANALYST, ROLE_KL_ADMIN)
+
+#: A summary's subject as its URL says it.
+SUMMARY_KINDS = {"opgave": "task", "budskab": "message"}
 
 
 def committee_role(actor, committee: Committee) -> str | None:
@@ -109,6 +129,117 @@ def load_note(note_id: int, for_edit: bool = False) -> Note:
     return note
 
 
+def load_slot(committee: Committee, slot_id: int) -> DiscussionSlot:
+    """A break of the committee's event; 404 otherwise."""
+    slot = db.session.get(DiscussionSlot, slot_id)
+    if slot is None or slot.event_id != committee.event_id:
+        abort(404)
+    return slot
+
+
+def load_committee_note(committee: Committee, note_id: int) -> Note:
+    """A live note of this committee (the chair's side); 404 otherwise."""
+    note = db.session.get(Note, note_id)
+    if note is None or note.committee_id != committee.id or note.deleted_at is not None:
+        abort(404)
+    return note
+
+
+def load_action(committee: Committee, action_id: int) -> Action:
+    """A follow-up action of this committee; 404 otherwise."""
+    action = db.session.get(Action, action_id)
+    if action is None or action.committee_id != committee.id:
+        abort(404)
+    return action
+
+
+def load_summary(committee: Committee, summary_id: int) -> Summary:
+    """A summary written by this committee; 404 otherwise."""
+    summary = db.session.get(Summary, summary_id)
+    if summary is None or summary.committee_id != committee.id:
+        abort(404)
+    return summary
+
+
+def load_submission(committee: Committee, version: int) -> Submission:
+    """One submitted version of the committee's contribution; 404 otherwise."""
+    submission = submissions.get_submission(committee, version)
+    if submission is None:
+        abort(404)
+    return submission
+
+
+def load_summary_subject(committee: Committee, kind: str, subject_id: int):
+    """The task ('opgave') or message ('budskab') of the committee's event a summary is about;
+    404 otherwise."""
+    try:
+        return summaries.summary_subject(committee, SUMMARY_KINDS[kind], subject_id)
+    except (KeyError, DomainError):
+        abort(404)
+
+
+def load_participant(committee: Committee, participant_id: int) -> Participant:
+    """A participant still in this committee; 404 (saying so) otherwise."""
+    from delib.web import error_response
+
+    participant = db.session.get(Participant, participant_id)
+    if (participant is None or participant.committee_id != committee.id
+            or participant.removed_at is not None):
+        abort(error_response(404, _("Deltageren findes ikke.")))
+    return participant
+
+
+def load_person(kind: str, person_id: int, may_manage) -> User | Participant:
+    """A staff user ('bruger') or participant ('deltager') the current person may manage (the
+    `may_manage(actor, person)` rule); 404 if missing, 403 if not theirs."""
+    model = {"bruger": User, "deltager": Participant}.get(kind)
+    person = db.session.get(model, person_id) if model is not None else None
+    if person is None:
+        abort(404)
+    if not may_manage(current_user, person):
+        abort(403)
+    return person
+
+
+def load_signing_in_user(user_id: int) -> User:
+    """The staff user half-way through signing in (password given, code awaited); 403 if the
+    account is gone or switched off meanwhile."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        abort(403)
+    return user
+
+
+def require(condition: bool, status: int = 404) -> None:
+    """Refuse the request (404 by default) unless the condition holds."""
+    if not condition:
+        abort(status)
+
+
+def committee_view(need: str = ROLE_PARTICIPANT):
+    """A view of one committee: signed in, the committee loaded and the role checked.
+
+    The view gets `committee` (and `role`, if it asks for it) instead of `committee_id`;
+    need='chair' admits chairs only, need='participant' anyone in the committee.
+    """
+
+    def decorator(view):
+        wants_role = "role" in inspect.signature(view).parameters
+
+        @wraps(view)
+        def wrapped(committee_id: int, **kwargs):
+            if not current_user.is_authenticated:
+                return _unauthorized()
+            committee, role = load_committee(committee_id, need=need)
+            if wants_role:
+                kwargs["role"] = role
+            return view(committee=committee, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 def staff_required(*roles: str):
     """Views for signed-in staff with one of these roles."""
 
@@ -166,3 +297,57 @@ def _unauthorized():
 
 
 chair_required = staff_required(ROLE_CHAIR, ROLE_MUNICIPAL_ADMIN)
+
+
+# --- KL's area (delib/blueprints/kl) ---------------------------------------------------------
+
+kl_required = staff_required(*KL_ROLES)
+
+
+def kl_event(slug: str | None) -> Event | None:
+    """The event with this slug, else the current one; None if there is none."""
+    return db.session.scalar(select(Event).where(Event.slug == slug)) if slug else current_event()
+
+
+def kl_view(view):
+    """A view of KL's overview: KL staff only, handed the `event` it is about.
+
+    The event is ?event=<slug> (or a posted `event`), else the current one; 404 if there is
+    none. With a slug, every link the page builds stays with that event (see the blueprint's
+    url_defaults).
+    """
+
+    @wraps(view)
+    @kl_required
+    def wrapped(*args, **kwargs):
+        slug = request.args.get("event") or request.form.get("event")
+        event = kl_event(slug)
+        if event is None:
+            abort(404)
+        if slug:
+            g.kl_event_slug = event.slug
+        return view(*args, event=event, **kwargs)
+
+    return wrapped
+
+
+def load_kl_task(event: Event, task_id: int) -> Task:
+    """A task of the event KL is looking at; 404 otherwise."""
+    task = db.session.get(Task, task_id)
+    if task is None or task.event_id != event.id:
+        abort(404)
+    return task
+
+
+def load_api_token(token_id: int):
+    """One of the signed-in KL user's own API tokens; 404 for anyone else's."""
+    token = api_tokens.token_of(current_user, token_id)
+    if token is None:
+        abort(404)
+    return token
+
+
+def api_user() -> User | None:
+    """The KL account behind the request's `Authorization: Bearer <token>`, or None."""
+    scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
+    return api_tokens.verify(secret.strip()) if scheme.lower() == "bearer" else None

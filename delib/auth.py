@@ -78,8 +78,8 @@ def _load_staff(user_id: int):
     g.user_session = user_session
     # "Last seen", at most every 5 minutes and only in a writing request: a GET (every poll)
     # stays a pure read, and a reads_first view's reading transaction is never made to write
-    # (SQLite's lock, see delib.db). The view's commit keeps it; a request that saves nothing
-    # leaves it for the next.
+    # (SQLite's lock, see delib.db). The request's commit (delib/uow.py) keeps it; a request
+    # that saves nothing leaves it for the next.
     if writing_request() and sessions.due(user_session):
         db.session.execute(sessions.seen_statement(user_session.id))
     return user

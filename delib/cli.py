@@ -13,7 +13,6 @@ from delib.models import Committee, Event, Municipality, User
 from delib.models.accounts import STAFF_ROLES
 from delib.services import DomainError
 from delib.services import committees as committee_service
-from delib.services.demo import add_committee_demo_notes
 from delib.services.municipalities import load_municipalities
 from delib.services.programme import (
     event_today,
@@ -21,6 +20,7 @@ from delib.services.programme import (
     read_programme_file,
     rehearse_as_if,
 )
+from delib.tasks.demo import add_committee_demo_notes
 
 DEMO_EMAIL = "formand@demo.delib.dk"
 DEMO_COMMITTEE = "Børne- og Ungeudvalget (demo)"

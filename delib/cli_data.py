@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from delib.extensions import db
 from delib.models import Event, User
-from delib.services import DomainError, persons, retention
-from delib.services import backup as backup_service
+from delib.services import DomainError, persons
+from delib.tasks import backup as backup_service
+from delib.tasks import retention
 
 
 def register(app) -> None:
@@ -123,7 +124,7 @@ def delete_person_command(participant_id, email, yes):
 @with_appcontext
 def password_link_command(email):
     """Print a time-limited link with which a staff user sets a (new) password."""
-    from delib.blueprints.account import password_link
+    from delib.web import password_link
 
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:

@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from delib.extensions import db
 from delib.models import Event, User
-from delib.services import DomainError, api_tokens, demo, search
+from delib.services import DomainError
+from delib.services.kl import api_tokens, search
 from delib.services.municipalities import import_population
 from delib.services.programme import current_event
+from delib.tasks import demo
 
 
 def _event(slug: str | None) -> Event:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from delib.extensions import db
 from delib.models import Event
-from delib.services import classifier
+from delib.services.language import classifier
 from delib.services.programme import current_event
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _READS_ONLY = "delib.reads_only"
+_WRITING = "delib.writing"  # inside delib.uow.unit_of_work: the write begins IMMEDIATE
 
 
 def normalise_database_url(url: str) -> str:
@@ -47,8 +48,8 @@ def _sqlite_begin(conn):
     # "database is locked" when another writer got there first, busy timeout or not.
     # Writes therefore begin IMMEDIATE and queue for the lock; reads stay deferred so
     # polls never wait behind writers (WAL lets them read a snapshot).
-    if has_request_context() and (request.method in _SAFE_METHODS
-                                  or request.environ.get(_READS_ONLY)):
+    if has_request_context() and not request.environ.get(_WRITING) and (
+            request.method in _SAFE_METHODS or request.environ.get(_READS_ONLY)):
         conn.exec_driver_sql("BEGIN")
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -80,7 +81,7 @@ def reads_first(view):
     A write request begins IMMEDIATE at its first query, so it would hold SQLite's one write
     lock while it loads the person, the committee and the programme and checks the form, and
     every other writer in the country would queue behind that. Such a view reads in a deferred
-    transaction instead, and calls begin_writes() just before it writes.
+    transaction instead, and writes in `with delib.uow.unit_of_work():`.
     """
 
     @wraps(view)
@@ -89,16 +90,6 @@ def reads_first(view):
         return view(*args, **kwargs)
 
     return wrapped
-
-
-def begin_writes(session) -> None:
-    """End the reading transaction of a reads_first view; its next query takes the write lock.
-
-    What was loaded stays loaded (not expired), and the service checks again what it writes.
-    """
-    keep_loaded_after_commit(session)
-    session.commit()
-    request.environ.pop(_READS_ONLY, None)
 
 
 def keep_loaded_after_commit(session) -> None:

@@ -3,14 +3,22 @@
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, make_response, render_template, request
+from flask import Flask, current_app, make_response, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from delib.auth import PARTICIPANT_GENERATION, STAFF_SESSION_KEY
 from delib.extensions import htmx
+from delib.services import DomainError
+from delib.services import account as account_service
+from delib.services import sessions as session_service
+from delib.services.notes import NoteConflict
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -52,6 +60,53 @@ def render(page: str, partial: str | None = None, status: int = 200, **context):
     return response
 
 
+def safe_next(target: str | None) -> str | None:
+    """A local path to go on to after sign-in; anything that could leave the site is dropped."""
+    # Browsers read "/\\evil.example" like "//evil.example", a link to another site.
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        if not any(ch in target for ch in "\\\r\n\t"):
+            return target
+    return None
+
+
+def start_session(account) -> None:
+    """A fresh session at every sign-in: nothing from before (a fixated id) carries over.
+
+    Staff get a new server-side session (a row and the token for it); the one this browser had
+    ends. Participants carry their session generation, which a new join code raises. The row
+    is committed with the request (delib/uow.py), before the cookie naming it is sent.
+    """
+    lang = session.get("lang")
+    session_service.end_token(session.get(STAFF_SESSION_KEY))
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    if account.kind == "user":
+        session[STAFF_SESSION_KEY] = session_service.start(
+            account, request.user_agent.string, current_app.permanent_session_lifetime)
+    else:
+        session[PARTICIPANT_GENERATION] = account.session_generation
+    login_user(account, remember=False)
+    session.permanent = True
+
+
+def end_session() -> None:
+    """Sign out on the server too (a copy of the cookie is worthless), then here."""
+    session_service.end_token(session.get(STAFF_SESSION_KEY))
+    logout_user()
+    session.clear()
+
+
+def password_link(user, external: bool = False) -> str:
+    """The set-up link for a user's (new) password, valid for PASSWORD_LINK_MAX_AGE."""
+    token = account_service.password_token(user, current_app.config["SECRET_KEY"])
+    if external:
+        # Handed over by mail or chat: always the configured public address, never the Host
+        # header of the request that made it (password-reset poisoning).
+        return external_url("account.set_password", token=token)
+    return url_for("account.set_password", token=token)
+
+
 def external_url(endpoint: str, **values) -> str:
     """An absolute link for use outside the app (invitations, password and join links), built
     from BASE_URL and never from the request's Host header, so a forged Host cannot poison it.
@@ -60,6 +115,12 @@ def external_url(endpoint: str, **values) -> str:
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
                                        url_scheme=parts.scheme)
     return adapter.build(endpoint, values, force_external=True)
+
+
+def add_error(field, message: str) -> None:
+    """Show a (service's Danish) message at a form field."""
+    # Before validate() WTForms keeps errors in a tuple; replace it rather than append.
+    field.errors = [*field.errors, message]
 
 
 def error_response(status: int, message: str):
@@ -101,6 +162,18 @@ def register_web(app: Flask) -> None:
             gettext("Adressen kendes ikke. Brug tjenestens rigtige adresse."), 400)
         response.mimetype = "text/plain"
         return response
+
+    @app.errorhandler(StaleDataError)
+    @app.errorhandler(IntegrityError)
+    def write_conflict(error):
+        # Someone saved the same row (or the same unique thing) between this request's read and
+        # its commit: nothing of this request was kept (delib/uow.py rolled it back).
+        return error_response(409, str(ERROR_MESSAGES[409]))
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        # A conflict is a 409; any other broken rule a view did not show in its form, a 422.
+        return error_response(409 if isinstance(error, NoteConflict) else 422, error.message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

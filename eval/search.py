@@ -3,11 +3,11 @@
 Run: .venv/bin/python eval/search.py
 
 The set's 165 notes are submitted, as KL sees them, into a fresh SQLite database, and each of
-its queries runs through the real search (delib/services/search.py via the drill-down's
-aggregation.notes_page). Per query, the notes it must find (`find`) that it found are hits; the
+its queries runs through the real search (delib/services/kl/search.py via the drill-down's
+overview.notes_page). Per query, the notes it must find (`find`) that it found are hits; the
 ones it missed count against recall; every other note it found counts against precision, except
 those the set marks as arguably relevant (`may`). Figures are summed over all queries (micro).
-tests/test_search_quality.py runs the same measurement on SQLite and PostgreSQL.
+tests/kl/test_search_quality.py runs the same measurement on SQLite and PostgreSQL.
 """
 
 import sys
@@ -24,8 +24,8 @@ from sqlalchemy import select  # noqa: E402
 
 from delib.extensions import db  # noqa: E402
 from delib.models import Committee, Event, Municipality  # noqa: E402
-from delib.services import aggregation, search  # noqa: E402
-from delib.services.demo import NoteSpec, make_submission  # noqa: E402
+from delib.services.kl import overview, search  # noqa: E402
+from delib.tasks.demo import NoteSpec, make_submission  # noqa: E402
 
 SET = ROOT / "eval" / "sets" / "search.toml"
 MIN_RECALL, MIN_PRECISION = 0.95, 0.90
@@ -120,7 +120,7 @@ def measure(event: Event, ids: dict[int, str], queries: list[dict]) -> Figures:
     """Run every query through the real search and compare with the set's labels."""
     results = []
     for query in queries:
-        page = aggregation.notes_page(event, aggregation.Filters(), search.prepare(query["q"]),
+        page = overview.notes_page(event, overview.Filters(), search.prepare(query["q"]),
                                       per_page=len(ids) + 1)
         found = [ids[note.id] for note, _m in page.items]
         wanted, neutral = set(query["find"]), set(query.get("may", ()))

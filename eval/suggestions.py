@@ -59,7 +59,7 @@ def evaluate(notes: list[dict] | None = None, timing: bool = True) -> dict:
     """All figures for the held-out set (or the given notes) as a dict."""
     notes = load() if notes is None else notes
     started = time.perf_counter()
-    from delib.services import classifier
+    from delib.services.language import classifier
 
     import_s = time.perf_counter() - started
     started = time.perf_counter()

@@ -37,8 +37,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from delib.services import themes  # noqa: E402
-from delib.services.danish import stem  # noqa: E402
+from delib.services.kl import themes  # noqa: E402
+from delib.services.language.danish import stem  # noqa: E402
 
 SET = ROOT / "eval" / "sets" / "themes.jsonl"
 ONE_OFF = "one-off"
@@ -55,7 +55,7 @@ def rows_of(notes: list[dict]) -> list[tuple]:
     return [(n["id"], n["text"], n["municipality"], n["municipality"]) for n in notes]
 
 
-# --- the old method (baseline), copied from delib/services/themes.py before issue #12 ----------
+# --- the old method (baseline), copied from delib/services/kl/themes.py before issue #12 ----------
 
 OLD_STOP_WORDS = frozenset("""
 og i jeg det at en den til er som på de med han af for ikke der var mig sig men et har om vi

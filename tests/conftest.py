@@ -250,3 +250,7 @@ def plant_session(client, account) -> None:
             session[STAFF_SESSION_KEY] = token
         else:
             session[PARTICIPANT_GENERATION] = account.session_generation
+
+
+# Committee-side fixtures, defined once (tests/fixtures/committee.py).
+from tests.fixtures.committee import chair_client, concurrent_writer, scene  # noqa: E402, F401

@@ -12,7 +12,7 @@ from tests.conftest import HX
 
 
 @pytest.fixture
-def world(make_committee, make_client, event):
+def two_committees(make_committee, make_client, event):
     """Committee A (Aarhus) and B (Odense), one participant each; B has a note and a choice."""
     a = make_committee(municipality="Aarhus", name="Aarhus-udvalget")
     b = make_committee(municipality="Odense", name="Odense-udvalget")
@@ -60,8 +60,8 @@ def _b_urls(w):
 
 
 @pytest.mark.parametrize("headers", [{}, HX], ids=["page", "htmx"])
-def test_participant_of_a_never_reaches_b(world, headers):
-    w = world
+def test_participant_of_a_never_reaches_b(two_committees, headers):
+    w = two_committees
     code_before = w.b.join_code
     for method, url in _b_urls(w):
         data = {"body": "Indtrængen", "tasks": [w.event.tasks[1].id], "version": 1,
@@ -82,8 +82,8 @@ def test_participant_of_a_never_reaches_b(world, headers):
     assert db.session.scalar(select(func.count()).select_from(Note)) == 1
 
 
-def test_a_sees_only_its_own_notes(world):
-    w = world
+def test_a_sees_only_its_own_notes(two_committees):
+    w = two_committees
     w.a_client.post(f"/udvalg/{w.a.id}/pauser/{w.slot.id}/noter", data={
         "body": "Aarhus-pointe", "tasks": [w.event.tasks[0].id], "client_key": uuid.uuid4().hex})
     screen = f"/udvalg/{w.a.id}/pauser/{w.slot.id}"
@@ -96,8 +96,8 @@ def test_a_sees_only_its_own_notes(world):
         as_text=True)
 
 
-def test_chair_of_a_never_reaches_b(world, make_client):
-    w = world
+def test_chair_of_a_never_reaches_b(two_committees, make_client):
+    w = two_committees
     chair_client, chair = make_client()
     chair.login(w.a.chairs[0].email)
     for method, url in _b_urls(w):
@@ -112,8 +112,8 @@ def test_chair_of_a_never_reaches_b(world, make_client):
     assert bo.removed_at is None
 
 
-def test_participant_cannot_reach_chair_pages(world):
-    w = world
+def test_participant_cannot_reach_chair_pages(two_committees):
+    w = two_committees
     anne = db.session.scalar(select(Participant).where(Participant.committee_id == w.a.id))
     for method, url in [("get", "/udvalg/"), ("get", "/udvalg/nyt"), ("post", "/udvalg/nyt"),
                         ("get", f"/udvalg/{w.a.id}/kode"), ("post", f"/udvalg/{w.a.id}/kode"),
@@ -127,8 +127,8 @@ def test_participant_cannot_reach_chair_pages(world):
     assert "Lav en ny kode" not in page and "/fjern" not in page
 
 
-def test_kl_staff_are_not_committee_members(world, make_user, make_client):
-    w = world
+def test_kl_staff_are_not_committee_members(two_committees, make_user, make_client):
+    w = two_committees
     analyst = make_user(role="kl_analyst", municipality=None)
     c, actions = make_client()
     actions.login(analyst.email)
@@ -136,8 +136,8 @@ def test_kl_staff_are_not_committee_members(world, make_user, make_client):
     assert c.get(f"/udvalg/{w.b.id}/pauser/{w.slot.id}").status_code == 403
 
 
-def test_municipal_admin_sees_own_municipality_only(world, make_user, make_client):
-    w = world
+def test_municipal_admin_sees_own_municipality_only(two_committees, make_user, make_client):
+    w = two_committees
     admin = make_user(role="municipal_admin", municipality="Aarhus")
     c, actions = make_client()
     actions.login(admin.email)
@@ -145,8 +145,8 @@ def test_municipal_admin_sees_own_municipality_only(world, make_user, make_clien
     assert c.get(f"/udvalg/{w.b.id}").status_code == 403
 
 
-def test_anonymous_visitors_are_sent_to_login(world, client):
-    w = world
+def test_anonymous_visitors_are_sent_to_login(two_committees, client):
+    w = two_committees
     for method, url in _b_urls(w) + [("get", "/udvalg/"), ("get", "/udvalg/nyt")]:
         response = getattr(client, method)(url, data={} if method == "post" else None)
         assert response.status_code == 302, (method, url)
@@ -155,8 +155,8 @@ def test_anonymous_visitors_are_sent_to_login(world, client):
     assert db.session.scalar(select(func.count()).select_from(Note)) == 1
 
 
-def test_removed_participant_loses_access_to_notes(world, make_client):
-    w = world
+def test_removed_participant_loses_access_to_notes(two_committees, make_client):
+    w = two_committees
     bo = db.session.scalar(select(Participant).where(Participant.committee_id == w.b.id))
     chair_client, chair = make_client()
     chair.login(w.b.chairs[0].email)
@@ -174,9 +174,9 @@ def test_removed_participant_loses_access_to_notes(world, make_client):
         as_text=True)
 
 
-def test_htmx_requests_without_session_send_the_browser_to_login(world, client):
+def test_htmx_requests_without_session_send_the_browser_to_login(two_committees, client):
     """htmx follows redirects inside the page: a poll must not swap the login page into the list."""
-    w = world
+    w = two_committees
     for method, url in [("get", f"/udvalg/{w.b.id}/pauser/{w.slot.id}/noter"),
                         ("post", f"/udvalg/{w.b.id}/pauser/{w.slot.id}/noter"),
                         ("get", "/udvalg/nyt")]:

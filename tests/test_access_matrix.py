@@ -29,9 +29,10 @@ from delib.models import (
     utcnow,
 )
 from delib.models.review import Action
-from delib.services import api_tokens, sessions
 from delib.services import committees as committee_service
 from delib.services import notes as note_service
+from delib.services import sessions
+from delib.services.kl import api_tokens
 from delib.services.notes import NoteInput
 from tests.conftest import plant_session
 
@@ -81,22 +82,22 @@ EXPECTED = {
     "notes.update": AUTHOR_A,
     "notes.delete": AUTHOR_A,
     # Suggested tasks: offered to anyone in the committee while typing (nothing is stored);
-    # answered on the card by the note's writer only. In review (review.decide_suggestion,
-    # review.accept_all_suggestions) the chairs', like the rest of the review.
+    # answered on the card by the note's writer only. In review (notes.chair_decide_suggestion,
+    # notes.accept_all_suggestions) the chairs', like the rest of the review.
     "notes.suggest": MEMBERS_A,
     "notes.decide_suggestion": AUTHOR_A,
     # Review: the committee sees its follow-up actions; everything else there is the chairs'.
-    "review.actions": MEMBERS_A,
+    "actions.index": MEMBERS_A,
     # The API's description is public; its data needs a bearer token (see PREFIX_RULES).
-    "api.openapi": EVERYONE,
+    "kl_api.openapi": EVERYONE,
     # KL's API keys belong to the person who made them (here: the KL analyst's key).
-    "dashboard.api_tokens_revoke": frozenset({"kl_analyst"}),
+    "kl.api_tokens_revoke": frozenset({"kl_analyst"}),
     # Accounts: staff manage their own account; invitations by admins; links work signed out.
     "account.show": STAFF,
     "account.password": STAFF,
     "account.totp_setup": STAFF,
     "account.totp_disable": STAFF,
-    "account.second_factor": NOBODY,  # only in the middle of a sign-in
+    "auth.second_factor": NOBODY,  # only in the middle of a sign-in
     "account.invite": ADMINS,
     "account.set_password": EVERYONE,  # the signed token in the URL is the authorisation
     "account.persons_index": ADMINS,
@@ -411,6 +412,6 @@ def test_kl_api_with_a_token_sees_only_what_was_submitted(app, world):
             assert marker not in body, f"{url} shows {marker!r} to a KL token"
         seen_submitted = seen_submitted or A_SUBMITTED in body
         # Without the token the data stays shut.
-        if rule.endpoint != "api.openapi":
+        if rule.endpoint != "kl_api.openapi":
             assert client.get(url).status_code == 401, url
     assert seen_submitted, "no API answer carried the submitted note; the check proved nothing"

@@ -1,28 +1,14 @@
 """The audit log of the chair's review: who did what when, readable by the chair only."""
 
-import pytest
 from sqlalchemy import select
 
 from delib.extensions import db
 from delib.models import AuditEntry
-from delib.services import review as service
+from delib.services import actions, audit
+from delib.services.notes import NoteInput, curation
 from tests.conftest import text_of
-from tests.review_support import CHAIR_EMAIL, build_scene, post
-
-
-@pytest.fixture
-def scene(make_user, make_committee):
-    return build_scene(make_user, make_committee)
-
-
-@pytest.fixture
-def chair_client(scene, client, auth):
-    auth.login(CHAIR_EMAIL)
-    return client
-
-
-def url(scene, path=""):
-    return f"/udvalg/{scene.committee.id}/gennemgang{path}"
+from tests.fixtures.committee import post
+from tests.fixtures.committee import review_url as url
 
 
 def actions_logged(committee) -> list[str]:
@@ -98,8 +84,8 @@ def test_refused_steps_leave_no_audit_entry(scene, chair_client):
 
 def test_a_no_op_save_is_not_logged(scene):
     note = scene.notes["school"]
-    service.edit_note(scene.committee, note, scene.chair,
-                      service.NoteInput(note.body, [t.id for t in note.tasks],
+    curation.edit_note(scene.committee, note, scene.chair,
+                      NoteInput(note.body, [t.id for t in note.tasks],
                                         [m.id for m in note.messages]), note.version, 4000)
     db.session.commit()
     assert actions_logged(scene.committee) == []
@@ -113,7 +99,7 @@ def test_log_is_for_the_chair_of_this_committee_only(scene, chair_client, make_c
 
     other = make_committee(municipality="Odense", chair=make_user(municipality="Odense"))
     foreign = post(other, other.event.slots[0], other.chairs[0], "Odense", [1])
-    service.hide_note(other, foreign, other.chairs[0], "Hemmelig grund i Odense")
+    curation.hide_note(other, foreign, other.chairs[0], "Hemmelig grund i Odense")
     db.session.commit()
     page = text_of(chair_client.get(url(scene, "/log")))
     assert "Hemmelig grund i Odense" not in page
@@ -121,13 +107,13 @@ def test_log_is_for_the_chair_of_this_committee_only(scene, chair_client, make_c
 
 
 def test_action_changes_read_in_danish(scene, app):
-    action = service.create_action(scene.committee, scene.chair, service.ActionInput(
+    action = actions.create_action(scene.committee, scene.chair, actions.ActionInput(
         scene.task(3).id, "Fraværsindsats", "Skolechefen", None, "planned"))
-    service.update_action(scene.committee, action, scene.chair, service.ActionInput(
+    actions.update_action(scene.committee, action, scene.chair, actions.ActionInput(
         scene.task(3).id, "Fraværsindsats", "Skolechefen", None, "done"))
     db.session.commit()
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "action.update"))
-    described = dict(service.describe_details(entry.details))
+    described = dict(audit.describe_details(entry.details))
     assert "Status: Planlagt" in described["Før"]
     assert "Status: Gennemført" in described["Efter"]
     assert "Ansvarlig: Skolechefen" in described["Efter"]

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from delib.extensions import db
 from delib.models import Committee, DiscussionSlot, Note, Participant
 from delib.services import DomainError
-from delib.services import backup as backup_service
 from delib.services import committees as committee_service
 from delib.services import notes as note_service
 from delib.services.notes import NoteInput
+from delib.tasks import backup as backup_service
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")),
                                 reason="SQLite backup API; PostgreSQL uses pg_dump")

@@ -10,16 +10,11 @@ from sqlalchemy import select
 
 from delib.extensions import db
 from delib.models import Note
-from delib.services import review as review_service
+from delib.services import contribution, submissions
 from tests.conftest import HX, text_of
-from tests.review_support import CHAIR_EMAIL, build_scene
+from tests.fixtures.committee import CHAIR_EMAIL
 
 ONE_MINUTE_MSGID = "%(num)d minut tilbage af pausen"
-
-
-@pytest.fixture
-def scene(make_user, make_committee):
-    return build_scene(make_user, make_committee)
 
 
 @pytest.fixture
@@ -86,7 +81,7 @@ def test_break_screen_says_the_contribution_went_to_kl_and_what_new_notes_do(sce
     before = text_of(member.get(break_url(scene)))
     assert "sendt til KL" not in before
 
-    review_service.submit(scene.committee, scene.chair, False, True)
+    submissions.submit(scene.committee, scene.chair, False, True)
     db.session.commit()
     after = text_of(member.get(break_url(scene)))
     assert "Udvalgets bidrag er sendt til KL (version 1," in after
@@ -103,11 +98,11 @@ def test_break_screen_says_the_contribution_went_to_kl_and_what_new_notes_do(sce
         "client_key": key, **({"csrf_token": csrf.group(1)} if csrf else {})})
     assert response.status_code == 201
     assert db.session.scalar(select(Note).where(Note.body.startswith("Efter indsendelse")))
-    latest = review_service.latest_submission(scene.committee)
+    latest = contribution.latest_submission(scene.committee)
     assert latest.version == 1
     assert all("Efter indsendelse" not in n.body for n in latest.notes)
 
-    review_service.reopen(scene.committee, scene.chair)
+    submissions.reopen(scene.committee, scene.chair)
     db.session.commit()
     reopened = text_of(member.get(break_url(scene)))
     assert "sendt til KL (version" not in reopened
@@ -118,7 +113,7 @@ def test_break_screen_says_the_contribution_went_to_kl_and_what_new_notes_do(sce
 def test_choose_page_says_the_contribution_went_to_kl(scene, member, make_client):
     url = f"/udvalg/{scene.committee.id}/valg"
     assert "sendt til KL" not in text_of(member.get(url))
-    review_service.submit(scene.committee, scene.chair, False, True)
+    submissions.submit(scene.committee, scene.chair, False, True)
     db.session.commit()
     page = text_of(member.get(url))
     assert "Udvalgets bidrag er sendt til KL (version 1," in page

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from delib.services import classifier
-from delib.services.classifier import MODEL_VERSION, Suggestion, suggest, suggest_many
+from delib.services.language import classifier
+from delib.services.language.classifier import MODEL_VERSION, Suggestion, suggest, suggest_many
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,7 +91,7 @@ def test_same_suggestions_in_a_fresh_process():
     texts = [t for notes in CLEAR.values() for t in notes]
     here = [[(s.kind, s.number, s.score, list(s.reason)) for s in found]
             for found in suggest_many(texts)]
-    code = ("import json, sys; from delib.services.classifier import suggest_many; "
+    code = ("import json, sys; from delib.services.language.classifier import suggest_many; "
             "texts = json.load(sys.stdin); print(json.dumps([[(s.kind, s.number, s.score, "
             "list(s.reason)) for s in f] for f in suggest_many(texts)]))")
     result = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts),

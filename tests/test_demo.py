@@ -15,7 +15,7 @@ from delib.models.review import (
     submission_note_tasks,
     submission_theme_meetings,
 )
-from delib.services.demo import (
+from delib.tasks.demo import (
     COMMITTEE_DEMO_NOTES,
     DEMO_COMMITTEE_NAME,
     load_corpus,

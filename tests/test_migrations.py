@@ -16,7 +16,7 @@ def _fresh_app(tmp_path):
 
 
 def _ignore_extras(obj, name, type_, reflected, compare_to):
-    # The search index is engine-specific and lives outside the models (services/search.py).
+    # The search index is engine-specific and lives outside the models (services/kl/search.py).
     if not (reflected and compare_to is None):
         return True
     if type_ == "table":

@@ -455,7 +455,7 @@ def test_a_poll_with_a_cursor_gets_only_the_changed_notes(room):
 
 
 def test_a_poll_for_changes_brings_edits_deletions_hiding_and_restoring(room):
-    from delib.services import review
+    from delib.services.notes import curation
 
     post(room.mette, room, body="Skal rettes")
     post(room.mette, room, body="Skal slettes")
@@ -466,7 +466,7 @@ def test_a_poll_for_changes_brings_edits_deletions_hiding_and_restoring(room):
                     data={"body": "Rettet", "tasks": _task_ids(room.event, 1), "version": 1})
     room.mette.post(f"/noter/{slettes.id}/slet")
     chair = room.committee.chairs[0]
-    review.hide_note(room.committee, skjules, chair, "Personoplysninger",
+    curation.hide_note(room.committee, skjules, chair, "Personoplysninger",
                      based_on_version=skjules.version)
     db.session.commit()
     changes = _poll_changes(room.jonas, room, seen)
@@ -477,7 +477,7 @@ def test_a_poll_for_changes_brings_edits_deletions_hiding_and_restoring(room):
     assert "Skal slettes" not in html and "Skal skjules" not in html
     assert "1 note" in text_of(changes)
 
-    review.restore_note(room.committee, db.session.get(Note, skjules.id), chair)
+    curation.restore_note(room.committee, db.session.get(Note, skjules.id), chair)
     db.session.commit()
     restored = _poll_changes(room.jonas, room, changes)
     assert "Skal skjules" in restored.get_data(as_text=True)

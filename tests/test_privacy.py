@@ -25,7 +25,7 @@ from delib.services.audit import record
 from delib.services.notes import NoteInput
 from delib.services.persons import delete_person, export_person, find_person
 from delib.services.privacy import first_names, flag_personal_data
-from delib.services.retention import ANONYMOUS, held_until, purge_event
+from delib.tasks.retention import ANONYMOUS, held_until, purge_event
 from tests.conftest import plant_session, text_of
 
 
@@ -84,11 +84,13 @@ def test_privacy_page_in_danish_for_everyone(client):
     assert 'href="/privatliv"' in client.get("/").get_data(as_text=True)
 
 
-# --------------------------------------------------------------------------- a small world
+# --------------------------------------------------------------------------- a small people
 
 
 @pytest.fixture
-def world(app, event, make_committee, make_user):
+def people(app, event, make_committee, make_user):
+    """A committee with notes in every state (kept, hidden, deleted, the chair's), a submission,
+    and another municipality's committee."""
     chair = make_user(email="formand@example.dk", name="Karen Formand")
     committee = make_committee(chair=chair)
     other = make_committee(municipality="Odense", name="Odenses udvalg")
@@ -132,15 +134,15 @@ def _names_in_database() -> str:
 
 
 class TestRetention:
-    def test_refuses_before_the_period_is_over(self, world, event):
+    def test_refuses_before_the_period_is_over(self, people, event):
         too_soon = held_until(event) + timedelta(days=10)
         with pytest.raises(DomainError, match="slettes først"):
             purge_event(event, 30, today=too_soon)
         db.session.rollback()
         assert db.session.scalar(select(func.count(Participant.id))) == 2
 
-    def test_purges_personal_data_and_keeps_the_contribution(self, world, event):
-        old_code = world["committee"].join_code
+    def test_purges_personal_data_and_keeps_the_contribution(self, people, event):
+        old_code = people["committee"].join_code
         report = purge_event(event, 30, today=held_until(event) + timedelta(days=31))
         db.session.commit()
         assert report.participants == 2 and report.notes_removed == 2
@@ -160,12 +162,12 @@ class TestRetention:
         assert submission_note.body == "Mere samarbejde, også med PPR"
         assert submission_note.author_name == ""
         assert db.session.scalar(select(Submission.submitted_by_name)) == ""
-        assert world["committee"].join_code != old_code
+        assert people["committee"].join_code != old_code
         purge = db.session.scalar(select(AuditEntry).where(
             AuditEntry.action == "retention.purge"))
         assert purge.details["participants"] == 2
 
-    def test_cli_purges_and_explains_in_danish(self, world, runner, event):
+    def test_cli_purges_and_explains_in_danish(self, people, runner, event):
         too_soon = runner.invoke(args=["purge-personal-data", "--event", "butm2021",
                                        "--older-than-days", "100000"])
         assert too_soon.exit_code != 0
@@ -182,8 +184,8 @@ class TestRetention:
 
 
 class TestPersonRequests:
-    def test_export_participant_has_everything_about_them(self, world):
-        data = export_person(world["anna"])
+    def test_export_participant_has_everything_about_them(self, people):
+        data = export_person(people["anna"])
         assert data["display_name"] == "Anna Andersen"
         assert data["committee"]["municipality"] == "Aarhus"
         bodies = {n["body"] for n in data["notes"]}
@@ -195,8 +197,8 @@ class TestPersonRequests:
         assert data["audit"][0]["action"] == "note.edit"
         assert "Odenses note" not in json.dumps(data, ensure_ascii=False)
 
-    def test_export_user_never_reveals_the_totp_secret(self, world):
-        chair = world["chair"]
+    def test_export_user_never_reveals_the_totp_secret(self, people):
+        chair = people["chair"]
         chair.totp_secret = "JBSWY3DPEHPK3PXP"
         data = export_person(chair)
         assert data["email"] == "formand@example.dk"
@@ -205,41 +207,41 @@ class TestPersonRequests:
         assert "password" not in json.dumps(data).lower()
         assert data["submissions"][0]["version"] == 1
 
-    def test_delete_participant_anonymises_and_keeps_notes(self, world):
-        anna_id = world["anna"].id
-        counts = delete_person(world["anna"])
+    def test_delete_participant_anonymises_and_keeps_notes(self, people):
+        anna_id = people["anna"].id
+        counts = delete_person(people["anna"])
         db.session.commit()
         assert counts["notes"] == 3
         assert db.session.get(Participant, anna_id) is None
         assert "Anna Andersen" not in _names_in_database()
-        assert db.session.get(Note, world["kept"].id).author_name == ANONYMOUS
-        assert db.session.get(Note, world["kept"].id).body == "Mere samarbejde, også med PPR"
+        assert db.session.get(Note, people["kept"].id).author_name == ANONYMOUS
+        assert db.session.get(Note, people["kept"].id).body == "Mere samarbejde, også med PPR"
         # Others are untouched.
-        assert db.session.get(Participant, world["bo"].id).display_name == "Bo Odense"
+        assert db.session.get(Participant, people["bo"].id).display_name == "Bo Odense"
 
-    def test_delete_user_removes_the_account(self, world, client, auth):
-        chair = world["chair"]
+    def test_delete_user_removes_the_account(self, people, client, auth):
+        chair = people["chair"]
         delete_person(chair)
         db.session.commit()
         assert db.session.scalar(select(User).where(User.email == "formand@example.dk")) is None
         assert "Karen Formand" not in _names_in_database()
-        assert db.session.get(Note, world["by_chair"].id).body == "Formandens egen note"
+        assert db.session.get(Note, people["by_chair"].id).body == "Formandens egen note"
         response = auth.login("formand@example.dk")
         assert "Forkert e-mail eller adgangskode." in text_of(response)
 
-    def test_cli_export_and_delete(self, world, runner, tmp_path):
+    def test_cli_export_and_delete(self, people, runner, tmp_path):
         out = tmp_path / "anna.json"
-        result = runner.invoke(args=["export-person", "--participant", str(world["anna"].id),
+        result = runner.invoke(args=["export-person", "--participant", str(people["anna"].id),
                                      "--output", str(out)])
         assert result.exit_code == 0, result.output
         assert json.loads(out.read_text(encoding="utf-8"))["display_name"] == "Anna Andersen"
         result = runner.invoke(args=["export-person", "--user", "FORMAND@example.dk"])
         assert json.loads(result.output)["name"] == "Karen Formand"
-        result = runner.invoke(args=["delete-person", "--participant", str(world["anna"].id)],
+        result = runner.invoke(args=["delete-person", "--participant", str(people["anna"].id)],
                                input="n\n")
         assert result.exit_code != 0
-        assert db.session.get(Participant, world["anna"].id) is not None
-        result = runner.invoke(args=["delete-person", "--participant", str(world["anna"].id),
+        assert db.session.get(Participant, people["anna"].id) is not None
+        result = runner.invoke(args=["delete-person", "--participant", str(people["anna"].id),
                                      "--yes"])
         assert result.exit_code == 0, result.output
         db.session.expire_all()
@@ -264,9 +266,9 @@ class TestAdminPage:
         actions.login(admin.email)
         return admin, client
 
-    def test_find_export_and_delete_a_participant(self, world, make_user, make_client):
+    def test_find_export_and_delete_a_participant(self, people, make_user, make_client):
         _admin, client = self._admin(make_user, make_client)
-        anna = world["anna"]
+        anna = people["anna"]
         page = client.get("/konto/personer", query_string={"deltager": anna.id})
         text = text_of(page)
         assert "Anna Andersen" in text and "3 noter" in text
@@ -287,10 +289,10 @@ class TestAdminPage:
         actions = set(db.session.scalars(select(AuditEntry.action)))
         assert {"person.export", "person.delete"} <= actions
 
-    def test_another_municipality_is_out_of_reach(self, world, make_user, make_client):
+    def test_another_municipality_is_out_of_reach(self, people, make_user, make_client):
         _admin, client = self._admin(make_user, make_client, municipality="Odense",
                                      email="admin@odense.dk")
-        anna = world["anna"]
+        anna = people["anna"]
         page = client.get("/konto/personer", query_string={"deltager": anna.id})
         assert "Personen findes ikke." in text_of(page)
         assert "Anna Andersen" not in page.get_data(as_text=True)
@@ -298,9 +300,9 @@ class TestAdminPage:
         assert client.post(f"/konto/personer/deltager/{anna.id}/slet").status_code == 403
         assert db.session.get(Participant, anna.id) is not None
         # Their own municipality's participant is theirs to handle.
-        assert client.get(f"/konto/personer/deltager/{world['bo'].id}/eksport").status_code == 200
+        assert client.get(f"/konto/personer/deltager/{people['bo'].id}/eksport").status_code == 200
 
-    def test_kl_admin_handles_staff_but_not_their_own_account(self, world, make_user,
+    def test_kl_admin_handles_staff_but_not_their_own_account(self, people, make_user,
                                                              make_client):
         admin, client = self._admin(make_user, make_client, role="kl_admin", municipality=None,
                                     email="admin@kl.dk")
@@ -310,12 +312,12 @@ class TestAdminPage:
         client.post(f"/konto/personer/bruger/{admin.id}/slet")
         assert db.session.get(User, admin.id) is not None
         assert "Du kan ikke slette din egen konto her." in text_of(client.get("/konto/personer"))
-        client.post(f"/konto/personer/bruger/{world['chair'].id}/slet")
+        client.post(f"/konto/personer/bruger/{people['chair'].id}/slet")
         db.session.expire_all()
-        assert db.session.get(User, world["chair"].id) is None
+        assert db.session.get(User, people["chair"].id) is None
 
-    def test_chairs_have_no_access(self, world, client, auth):
+    def test_chairs_have_no_access(self, people, client, auth):
         auth.login("formand@example.dk")
         assert client.get("/konto/personer").status_code == 403
-        assert client.get(f"/konto/personer/deltager/{world['anna'].id}/eksport"
+        assert client.get(f"/konto/personer/deltager/{people['anna'].id}/eksport"
                           ).status_code == 403

@@ -271,7 +271,7 @@ def _kl_overview(app, make_user, make_client):
 
 def test_the_kl_overview_runs_the_same_queries_for_1_and_60_submitted_notes(
         app, event, make_committee, make_user, make_client):
-    from delib.services.demo import NoteSpec, make_submission
+    from delib.tasks.demo import NoteSpec, make_submission
 
     client = _kl_overview(app, make_user, make_client)
     tasks, talk = event.tasks, event.talks[0]
@@ -302,7 +302,7 @@ SUBMITTED_TABLES = ("submission", "submission_note", "submission_note_task",
 
 def test_every_query_of_the_kl_overview_reads_an_index(app, event, make_committee, make_user,
                                                         make_client):
-    from delib.services.demo import NoteSpec, make_submission
+    from delib.tasks.demo import NoteSpec, make_submission
 
     client = _kl_overview(app, make_user, make_client)
     tasks, messages = event.tasks, event.messages

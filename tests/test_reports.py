@@ -10,35 +10,26 @@ import pytest
 from docx import Document
 
 from delib.extensions import db
-from delib.services import reports
-from delib.services import review as service
+from delib.services import actions, reports, submissions, summaries
+from delib.services.notes import NoteInput, curation
 from tests.conftest import text_of
-from tests.review_support import CHAIR_EMAIL, build_scene, post
+from tests.fixtures.committee import build_scene, post
+from tests.fixtures.committee import review_url as url
 
 
 @pytest.fixture
 def scene(make_user, make_committee):
     scene = build_scene(make_user, make_committee)
     committee, chair = scene.committee, scene.chair
-    service.set_key_point(committee, scene.notes["absence"], chair, True)
-    service.hide_note(committee, scene.notes["dialogue"], chair, "Dublet")
-    service.save_summary(committee, scene.task(1), chair, "Politikken skal give retning", 0)
-    service.save_summary(committee, scene.message(1), chair, "Mere samarbejde på tværs", 0)
-    service.create_action(committee, chair, service.ActionInput(
+    curation.set_key_point(committee, scene.notes["absence"], chair, True)
+    curation.hide_note(committee, scene.notes["dialogue"], chair, "Dublet")
+    summaries.save_summary(committee, scene.task(1), chair, "Politikken skal give retning", 0)
+    summaries.save_summary(committee, scene.message(1), chair, "Mere samarbejde på tværs", 0)
+    actions.create_action(committee, chair, actions.ActionInput(
         scene.task(3).id, "Fraværsindsats i indskolingen", "Skolechefen",
         date(2021, 6, 30), "under_way"))
     db.session.commit()
     return scene
-
-
-@pytest.fixture
-def chair_client(scene, client, auth):
-    auth.login(CHAIR_EMAIL)
-    return client
-
-
-def url(scene, path):
-    return f"/udvalg/{scene.committee.id}/gennemgang{path}"
 
 
 def docx_text(data: bytes) -> str:
@@ -78,10 +69,10 @@ def test_docx_of_the_draft_has_the_whole_contribution_in_danish(scene, chair_cli
 
 
 def test_docx_defaults_to_the_latest_submission_and_keeps_old_versions(scene, chair_client):
-    service.submit(scene.committee, scene.chair, False, True)
-    service.reopen(scene.committee, scene.chair)
-    service.edit_note(scene.committee, scene.notes["school"], scene.chair,
-                      service.NoteInput("Skolelederne mangler råderum",
+    submissions.submit(scene.committee, scene.chair, False, True)
+    submissions.reopen(scene.committee, scene.chair)
+    curation.edit_note(scene.committee, scene.notes["school"], scene.chair,
+                      NoteInput("Skolelederne mangler råderum",
                                         [scene.task(2).id], []),
                       scene.notes["school"].version, 4000)
     db.session.commit()
@@ -92,7 +83,7 @@ def test_docx_defaults_to_the_latest_submission_and_keeps_old_versions(scene, ch
     draft = docx_text(chair_client.get(url(scene, "/rapport.docx?udkast=1")).data)
     assert "Skolelederne mangler råderum" in draft
 
-    service.submit(scene.committee, scene.chair, True, True)
+    submissions.submit(scene.committee, scene.chair, True, True)
     db.session.commit()
     second = chair_client.get(url(scene, "/rapport.docx"))
     assert "version-2.docx" in second.headers["Content-Disposition"]

@@ -14,8 +14,9 @@ from delib.extensions import db
 from delib.models import AuditEntry, Note, NoteRevision, NoteSuggestion, Participant
 from delib.models.notes import note_messages, note_tasks
 from delib.models.review import submission_note_tasks
-from delib.services import api_tokens, classifier
 from delib.services import suggestions as service
+from delib.services.kl import api_tokens
+from delib.services.language import classifier
 from tests.conftest import HX, text_of
 
 #: Notes as committee members jot them; the model maps each clearly (checked in the tests).
@@ -469,7 +470,7 @@ def test_kl_overview_counts_mappings_by_source(submitted):
     assert "Opgavekoblinger: 1 sat af deltagere/formand, 1 accepterede forslag" in page
     counts = service.provenance_counts(submitted.event)
     assert (counts.person, counts.suggestion, counts.total) == (1, 1, 2)
-    from delib.services.aggregation import Filters
+    from delib.services.kl.overview import Filters
 
     only_task3 = service.provenance_counts(submitted.event,
                                            Filters(task_id=_ids(submitted.event.tasks, 3)[0]))
@@ -506,7 +507,7 @@ def test_the_api_notes_carry_their_mappings(submitted, make_user):
 
 
 def test_the_demo_committee_has_unmapped_notes_with_suggestions(make_committee, event):
-    from delib.services.demo import add_committee_demo_notes
+    from delib.tasks.demo import add_committee_demo_notes
 
     committee = make_committee()
     add_committee_demo_notes(committee, event.slots[0])

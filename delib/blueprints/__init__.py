@@ -5,12 +5,28 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app."""
-    from delib.blueprints import account, auth, committees, legal, main, notes, review
+    from delib.blueprints import (
+        account,
+        actions,
+        audit,
+        auth,
+        committees,
+        legal,
+        main,
+        notes,
+        review,
+        submissions,
+        summaries,
+    )
 
-    for module in (main, auth, committees, notes, legal, account):
+    for module in (main, auth, committees, notes, legal, account, review, summaries, actions,
+                   submissions, audit):
         app.register_blueprint(module.bp)
-    app.register_blueprint(review.bp)
-    from delib.blueprints import api, dashboard
+    from delib.blueprints import kl
 
-    app.register_blueprint(dashboard.bp)
-    app.register_blueprint(api.bp)
+    app.register_blueprint(kl.bp)
+    app.register_blueprint(kl.api_bp)
+    from delib.uow import wrap_views
+
+    # Last: every view, whichever blueprint it is in, commits in one place (delib/uow.py).
+    wrap_views(app)

@@ -2,11 +2,9 @@
 and admins' handling of a person's data on request."""
 
 import json
-import time
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     make_response,
@@ -19,48 +17,25 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, logout_user
 
-from delib.access import KL_ROLES, load_user_session, staff_required
-from delib.auth import STAFF_SESSION_KEY, current_user_session
-from delib.blueprints.auth import _start_session
-from delib.extensions import db, limiter
+from delib.access import load_person, load_user_session, staff_required
+from delib.auth import current_user_session
+from delib.extensions import limiter
 from delib.forms import ConfirmForm
 from delib.forms.account import ChangePasswordForm, InviteForm, SetPasswordForm, TotpForm
-from delib.models import Participant, User
 from delib.models.accounts import ROLE_KL_ADMIN, ROLE_MUNICIPAL_ADMIN, STAFF_ROLES
 from delib.services import DomainError, persons
 from delib.services import account as service
 from delib.services import sessions as session_service
-from delib.services.audit import record
 from delib.services.municipalities import all_municipalities
-from delib.web import external_url, render
+from delib.uow import unit_of_work
+from delib.web import password_link, render, start_session
 
 bp = Blueprint("account", __name__, url_prefix="/konto")
 
-#: How long the password step stays valid while the one-time code is awaited, in seconds.
-PENDING_SECONDS = 300
-_PENDING = "second_factor"
 
 
 def _errors_to(form, error: DomainError, default: str) -> None:
     getattr(form, error.field or default, getattr(form, default)).errors.append(error.message)
-
-
-def _home_for(user) -> str:
-    """Where a freshly signed-in staff user lands."""
-    if user.role in KL_ROLES:
-        endpoint = "dashboard.index" if "dashboard.index" in current_app.view_functions else None
-        return url_for(endpoint) if endpoint else url_for("account.show")
-    return url_for("committees.index")
-
-
-def password_link(user: User, external: bool = False) -> str:
-    """The set-up link for a user's (new) password, valid for PASSWORD_LINK_MAX_AGE."""
-    token = service.password_token(user, current_app.config["SECRET_KEY"])
-    if external:
-        # Handed over by mail or chat: always the configured public address, never the Host
-        # header of the request that made it (password-reset poisoning).
-        return external_url("account.set_password", token=token)
-    return url_for("account.set_password", token=token)
 
 
 # --------------------------------------------------------------------------- own account
@@ -89,9 +64,8 @@ def password():
         except DomainError as error:
             _errors_to(form, error, "password")
         else:
-            db.session.commit()
             # A fresh session after a credential change, as at sign-in.
-            _start_session(current_user._get_current_object())
+            start_session(current_user._get_current_object())
             flash(_("Din adgangskode er ændret."), "success")
             return redirect(url_for("account.show"))
     return render("account/password.html", form=form, status=422 if form.errors else 200)
@@ -115,7 +89,6 @@ def totp_setup():
         except DomainError as error:
             _errors_to(form, error, "code")
         else:
-            db.session.commit()
             session.pop("totp_setup", None)
             flash(_("Totrinsbekræftelse er slået til. Næste gang du logger ind, skal du bruge "
                     "en kode fra appen."), "success")
@@ -140,7 +113,6 @@ def totp_disable():
         except DomainError as error:
             _errors_to(form, error, "code")
         else:
-            db.session.commit()
             flash(_("Totrinsbekræftelse er slået fra."), "success")
             return redirect(url_for("account.show"))
     return render("account/totp_disable.html", form=form, status=422 if form.errors else 200)
@@ -170,7 +142,6 @@ def session_end(session_id: int):
     form = ConfirmForm()
     if form.is_submitted() and form.validate():
         session_service.end_one(current_user, user_session)
-        db.session.commit()
         if this_device:
             logout_user()
             session.clear()
@@ -189,63 +160,10 @@ def sessions_end_others():
     form = ConfirmForm()
     if form.is_submitted() and form.validate():
         count = session_service.end_others(current_user, current_user_session())
-        db.session.commit()
         flash(ngettext("%(num)d anden enhed er logget ud.", "%(num)d andre enheder er logget ud.",
                        count), "success")
         return redirect(url_for("account.sessions_index"))
     return render("account/confirm_sessions_end_others.html", form=form)
-
-
-# --------------------------------------------------------------------------- sign-in, step two
-
-
-def begin_second_factor(user: User, target: str | None):
-    """After a correct password: remember who (briefly) and ask for the one-time code."""
-    lang = session.get("lang")
-    # Whoever was signed in on this browser is signed out on the server too, not just forgotten.
-    session_service.end_token(session.get(STAFF_SESSION_KEY))
-    db.session.commit()
-    session.clear()
-    if lang:
-        session["lang"] = lang
-    session[_PENDING] = {"uid": user.id, "next": target, "at": int(time.time())}
-    return redirect(url_for("account.second_factor"))
-
-
-@bp.route("/kode", methods=["GET", "POST"])
-@limiter.limit("5 per minute; 30 per hour", methods=["POST"])
-def second_factor():
-    """Sign-in step two: the code from the app (KL admins without one set it up here)."""
-    pending = session.get(_PENDING)
-    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
-        session.pop(_PENDING, None)
-        flash(_("Log ind med din e-mail og adgangskode først."), "info")
-        return redirect(url_for("auth.login"))
-    user = db.session.get(User, pending["uid"])
-    if user is None or not user.active:
-        abort(403)
-    enrolling = not user.totp_secret
-    secret = user.totp_secret or pending.get("secret") or service.new_totp_secret()
-    if enrolling:
-        session[_PENDING] = {**pending, "secret": secret}
-    form = TotpForm()
-    if form.validate_on_submit():
-        try:
-            if enrolling:
-                service.enable_totp(user, secret, form.code.data)
-            else:
-                service.verify_totp(user, secret, form.code.data)
-        except DomainError as error:
-            _errors_to(form, error, "code")
-        else:
-            db.session.commit()
-            _start_session(user)
-            return redirect(pending.get("next") or _home_for(user))
-    context = dict(form=form, status=422 if form.errors else 200, during_login=True)
-    if enrolling:
-        return render("account/totp_setup.html", secret=service.format_secret(secret),
-                      uri=service.totp_uri(user, secret), **context)
-    return render("account/second_factor.html", **context)
 
 
 # --------------------------------------------------------------------------- invitations, links
@@ -271,7 +189,6 @@ def invite():
         except DomainError as error:
             _errors_to(form, error, "email")
         else:
-            db.session.commit()
             link = password_link(user, external=True)
             flash(_("%(name)s er inviteret. Giv vedkommende linket herunder; det virker i "
                     "%(hours)d timer og kun én gang.", name=user.name,
@@ -300,7 +217,6 @@ def set_password(token: str):
         except DomainError as error:
             _errors_to(form, error, "password")
         else:
-            db.session.commit()
             session.clear()
             flash(_("Din adgangskode er gemt. Log ind med din e-mail og den nye adgangskode."),
                   "success")
@@ -314,17 +230,6 @@ def set_password(token: str):
 
 
 # --------------------------------------------------------------------------- a person's data
-
-
-def _load_person(kind: str, person_id: int):
-    """The participant or user an admin may handle; 404 if missing, 403 if not theirs."""
-    model = Participant if kind == "deltager" else User
-    person = db.session.get(model, person_id)
-    if person is None:
-        abort(404)
-    if not persons.may_handle(current_user, person):
-        abort(403)
-    return person
 
 
 @bp.get("/personer")
@@ -353,10 +258,10 @@ def persons_index():
 @staff_required(ROLE_MUNICIPAL_ADMIN, ROLE_KL_ADMIN)
 def person_export(kind: str, person_id: int):
     """Everything stored about the person, as a JSON download (right of access)."""
-    person = _load_person(kind, person_id)
-    data = persons.export_person(person)
-    record(current_user, "person.export", target=f"{kind}:{person_id}")
-    db.session.commit()
+    person = load_person(kind, person_id, persons.may_handle)
+    # The one write a GET makes: the audit log says who took the person's data out.
+    with unit_of_work():
+        data = persons.export_on_request(current_user, person, kind)
     response = make_response(json.dumps(data, ensure_ascii=False, indent=2))
     response.mimetype = "application/json"
     response.headers["Content-Disposition"] = (
@@ -370,11 +275,10 @@ def person_export(kind: str, person_id: int):
 @staff_required(ROLE_MUNICIPAL_ADMIN, ROLE_KL_ADMIN)
 def person_sessions_end(kind: str, person_id: int):
     """Sign a person out on every device (a lost phone, someone leaving); confirmed first."""
-    person = _load_person(kind, person_id)
+    person = load_person(kind, person_id, persons.may_handle)
     form = ConfirmForm()
     if form.is_submitted() and form.validate():
         session_service.end_for_person(person, by=current_user._get_current_object())
-        db.session.commit()
         flash(_("%(name)s er logget ud på alle enheder.", name=person.display_name), "success")
         return redirect(url_for("account.persons_index"))
     return render("account/confirm_person_sessions_end.html", form=form, kind=kind,
@@ -386,15 +290,16 @@ def person_sessions_end(kind: str, person_id: int):
 @staff_required(ROLE_MUNICIPAL_ADMIN, ROLE_KL_ADMIN)
 def person_delete(kind: str, person_id: int):
     """Delete a person on request: names anonymised, account gone, notes kept (confirmed first)."""
-    person = _load_person(kind, person_id)
+    person = load_person(kind, person_id, persons.may_handle)
     form = ConfirmForm()
     if form.is_submitted() and form.validate():
         try:
-            persons.delete_person(person, by=current_user._get_current_object())
+            # Refused half-way, nothing of it stays (the answer is a redirect, not an error).
+            with unit_of_work():
+                persons.delete_person(person, by=current_user._get_current_object())
         except DomainError as error:
             flash(error.message, "error")
             return redirect(url_for("account.persons_index"))
-        db.session.commit()
         flash(_("Personen er slettet. Noterne står tilbage uden navn."), "success")
         return redirect(url_for("account.persons_index"))
     return render("account/confirm_person_delete.html", form=form, kind=kind,

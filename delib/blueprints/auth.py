@@ -1,44 +1,29 @@
-"""Signing in and out: staff log in with a password, participants join with a code."""
+"""Signing in and out: staff log in with a password (and a one-time code, the second step),
+participants join with a code."""
+
+import time
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
-from sqlalchemy import func, select
 
-from delib.access import KL_ROLES, signed_in_participant_id
-from delib.auth import PARTICIPANT_GENERATION, STAFF_SESSION_KEY, check_password
-from delib.extensions import db, limiter
+from delib.access import KL_ROLES, load_signing_in_user, signed_in_participant_id
+from delib.auth import STAFF_SESSION_KEY
+from delib.extensions import limiter
+from delib.forms.account import TotpForm
 from delib.forms.auth import JoinForm, LoginForm
 from delib.models import User
 from delib.services import DomainError
+from delib.services import account as account_service
 from delib.services import committees as committee_service
 from delib.services import sessions as session_service
 from delib.services.account import needs_second_factor
-from delib.web import render
+from delib.web import end_session, render, safe_next, start_session
 
 bp = Blueprint("auth", __name__)
 
-
-def _start_session(account) -> None:
-    """A fresh session at every sign-in: nothing from before (a fixated id) carries over.
-
-    Staff get a new server-side session (a row and the token for it); the one this browser had
-    ends. Participants carry their session generation, which a new join code raises.
-    """
-    lang = session.get("lang")
-    session_service.end_token(session.get(STAFF_SESSION_KEY))
-    session.clear()
-    if lang:
-        session["lang"] = lang
-    if account.kind == "user":
-        session[STAFF_SESSION_KEY] = session_service.start(
-            account, request.user_agent.string, current_app.permanent_session_lifetime)
-    else:
-        session[PARTICIPANT_GENERATION] = account.session_generation
-    # The row exists before the cookie naming it reaches the browser.
-    db.session.commit()
-    login_user(account, remember=False)
-    session.permanent = True
+#: How long the password step stays valid while the one-time code is awaited, in seconds.
+PENDING_SECONDS = 300
+_PENDING = "second_factor"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -49,18 +34,14 @@ def login():
     """Staff sign-in with e-mail and password."""
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is not None and user.active and check_password(user.password_hash,
-                                                                form.password.data):
+        user = account_service.authenticate(form.email.data, form.password.data)
+        if user is not None:
             if needs_second_factor(user):
                 # The password alone does not sign in: the one-time code (or its set-up) next.
-                from delib.blueprints.account import begin_second_factor
-
                 return begin_second_factor(user, safe_next(request.args.get("next")))
-            _start_session(user)
+            start_session(user)
             # KL staff have no committees: their home is the overview across municipalities.
-            home = url_for("dashboard.index") if user.role in KL_ROLES else url_for(
+            home = url_for("kl.index") if user.role in KL_ROLES else url_for(
                 "committees.index")
             return redirect(safe_next(request.args.get("next")) or home)
         # One message for both cases: the page must not tell which e-mails have an account.
@@ -71,10 +52,7 @@ def login():
 @bp.post("/logout")
 def logout():
     """Sign out: the session ends on the server too, so a copy of the cookie is worthless."""
-    session_service.end_token(session.get(STAFF_SESSION_KEY))
-    db.session.commit()
-    logout_user()
-    session.clear()
+    end_session()
     flash(_("Du er logget ud."), "info")
     return redirect(url_for("main.index"))
 
@@ -100,8 +78,7 @@ def join(code: str | None = None):
         except DomainError as error:
             getattr(form, error.field or "code").errors.append(error.message)
         else:
-            db.session.commit()
-            _start_session(participant)
+            start_session(participant)
             flash(_("Velkommen, %(name)s. Du er med i %(committee)s.",
                     name=participant.display_name, committee=participant.committee.name), "success")
             return redirect(url_for("committees.show", committee_id=participant.committee_id))
@@ -109,10 +86,57 @@ def join(code: str | None = None):
     return render("auth/join.html", form=form, status=status)
 
 
-def safe_next(target: str | None) -> str | None:
-    """A local path to go on to after sign-in; anything that could leave the site is dropped."""
-    # Browsers read "/\\evil.example" like "//evil.example", a link to another site.
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        if not any(ch in target for ch in "\\\r\n\t"):
-            return target
-    return None
+# --------------------------------------------------------------------------- sign-in, step two
+
+
+def _home_for(user) -> str:
+    """Where a freshly signed-in staff user lands."""
+    if user.role in KL_ROLES:
+        endpoint = "kl.index" if "kl.index" in current_app.view_functions else None
+        return url_for(endpoint) if endpoint else url_for("account.show")
+    return url_for("committees.index")
+
+
+def begin_second_factor(user: User, target: str | None):
+    """After a correct password: remember who (briefly) and ask for the one-time code."""
+    lang = session.get("lang")
+    # Whoever was signed in on this browser is signed out on the server too, not just forgotten.
+    session_service.end_token(session.get(STAFF_SESSION_KEY))
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session[_PENDING] = {"uid": user.id, "next": target, "at": int(time.time())}
+    return redirect(url_for("auth.second_factor"))
+
+
+@bp.route("/konto/kode", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 30 per hour", methods=["POST"])
+def second_factor():
+    """Sign-in step two: the code from the app (KL admins without one set it up here)."""
+    pending = session.get(_PENDING)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(_PENDING, None)
+        flash(_("Log ind med din e-mail og adgangskode først."), "info")
+        return redirect(url_for("auth.login"))
+    user = load_signing_in_user(pending["uid"])
+    enrolling = not user.totp_secret
+    secret = user.totp_secret or pending.get("secret") or account_service.new_totp_secret()
+    if enrolling:
+        session[_PENDING] = {**pending, "secret": secret}
+    form = TotpForm()
+    if form.validate_on_submit():
+        try:
+            if enrolling:
+                account_service.enable_totp(user, secret, form.code.data)
+            else:
+                account_service.verify_totp(user, secret, form.code.data)
+        except DomainError as error:
+            getattr(form, error.field or "code", form.code).errors.append(error.message)
+        else:
+            start_session(user)
+            return redirect(pending.get("next") or _home_for(user))
+    context = dict(form=form, status=422 if form.errors else 200, during_login=True)
+    if enrolling:
+        return render("account/totp_setup.html", secret=account_service.format_secret(secret),
+                      uri=account_service.totp_uri(user, secret), **context)
+    return render("auth/second_factor.html", **context)

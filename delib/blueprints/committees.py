@@ -3,18 +3,15 @@
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from delib.access import chair_required, load_committee, member_required
-from delib.extensions import db
+from delib.access import chair_required, committee_view, load_participant
 from delib.forms import ConfirmForm
 from delib.forms.committees import ChoiceForm, CommitteeForm
-from delib.models import Municipality, Participant
 from delib.services import DomainError
 from delib.services import committees as service
-from delib.services.municipalities import all_municipalities
+from delib.services.contribution import latest_submission
+from delib.services.municipalities import all_municipalities, get_municipality
 from delib.services.programme import current_event
-from delib.services.review import latest_submission
 from delib.web import render
 
 bp = Blueprint("committees", __name__, url_prefix="/udvalg")
@@ -41,7 +38,7 @@ def create():
             form.municipality.data = current_user.municipality_code
     form.municipality.choices = [(m.code, m.name) for m in choices]
     if event is not None and form.validate_on_submit():
-        municipality = db.session.get(Municipality, form.municipality.data)
+        municipality = get_municipality(form.municipality.data)
         try:
             if municipality is None:
                 raise DomainError(_("Vælg en kommune fra listen."), field="municipality")
@@ -50,7 +47,6 @@ def create():
         except DomainError as error:
             getattr(form, error.field or "name").errors.append(error.message)
         else:
-            db.session.commit()
             flash(_("Udvalget er oprettet. Giv deltagerne koden eller linket herunder."), "success")
             return redirect(url_for("committees.show", committee_id=committee.id))
     return render("committees/new.html", form=form, event=event,
@@ -58,20 +54,18 @@ def create():
 
 
 @bp.get("/<int:committee_id>")
-@member_required
-def show(committee_id: int):
+@committee_view()
+def show(committee, role):
     """The committee's home: join code, choices and the discussion breaks."""
-    committee, role = load_committee(committee_id)
     return render("committees/show.html", committee=committee, role=role,
                   join_code=service.format_join_code(committee.join_code),
                   participants=[p for p in committee.participants if p.removed_at is None])
 
 
 @bp.route("/<int:committee_id>/valg", methods=["GET", "POST"])
-@member_required
-def choose(committee_id: int):
+@committee_view()
+def choose(committee):
     """Choose the political talk and up to three theme meetings."""
-    committee, role = load_committee(committee_id)
     event = committee.event
     form = ChoiceForm()
     form.talk.choices = [(t.id, t.title) for t in event.talks]
@@ -83,7 +77,6 @@ def choose(committee_id: int):
             except DomainError as error:
                 getattr(form, error.field or "talk").errors.append(error.message)
             else:
-                db.session.commit()
                 flash(_("Udvalgets valg er gemt."), "success")
                 return redirect(url_for("committees.show", committee_id=committee.id))
     else:
@@ -95,13 +88,12 @@ def choose(committee_id: int):
 
 @bp.route("/<int:committee_id>/kode", methods=["GET", "POST"])
 @chair_required
-def rotate_code(committee_id: int):
+@committee_view(need="chair")
+def rotate_code(committee):
     """Give the committee a new join code (after a confirmation step)."""
-    committee, _role = load_committee(committee_id, need="chair")
     form = ConfirmForm()
     if form.is_submitted() and form.validate():
         service.rotate_join_code(committee)
-        db.session.commit()
         flash(_("Udvalget har fået en ny kode. Den gamle virker ikke længere."), "success")
         return redirect(url_for("committees.show", committee_id=committee.id))
     return render("committees/confirm_rotate.html", committee=committee, form=form)
@@ -109,19 +101,13 @@ def rotate_code(committee_id: int):
 
 @bp.route("/<int:committee_id>/deltagere/<int:participant_id>/fjern", methods=["GET", "POST"])
 @chair_required
-def remove_participant(committee_id: int, participant_id: int):
+@committee_view(need="chair")
+def remove_participant(committee, participant_id: int):
     """Remove a participant from the committee (after a confirmation step)."""
-    committee, _role = load_committee(committee_id, need="chair")
-    participant = db.session.scalar(
-        select(Participant).where(Participant.id == participant_id,
-                                  Participant.committee_id == committee.id)
-    )
-    if participant is None or participant.removed_at is not None:
-        return render("errors/error.html", status=404, message=_("Deltageren findes ikke."))
+    participant = load_participant(committee, participant_id)
     form = ConfirmForm()
     if form.is_submitted() and form.validate():
         service.remove_participant(committee, participant)
-        db.session.commit()
         flash(_("%(name)s er fjernet fra udvalget.", name=participant.display_name), "success")
         return redirect(url_for("committees.show", committee_id=committee.id))
     return render("committees/confirm_remove.html", committee=committee,

@@ -1,11 +1,11 @@
 """Public pages: the front page with the programme, language choice."""
 
-from flask import Blueprint, abort, redirect, request, session, url_for
+from flask import Blueprint, redirect, request, session, url_for
 
-from delib.blueprints.auth import safe_next
+from delib.access import require
 from delib.forms.auth import JoinForm
 from delib.services.programme import current_event
-from delib.web import render
+from delib.web import render, safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -20,7 +20,6 @@ def index():
 def set_language():
     """Remember the chosen language in the session."""
     lang = request.form.get("lang", "")
-    if lang not in ("da", "en"):
-        abort(400)
+    require(lang in ("da", "en"), 400)
     session["lang"] = lang
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))

@@ -1,57 +1,47 @@
-"""The break screen: capture notes together, see the others' notes arrive, edit and delete own."""
+"""Every change to a note: the break screen (capture notes together, see the others' notes
+arrive, edit and delete one's own) and the chair's changes in review (edit, hide, restore,
+merge, unmerge, key point, history, suggestion decisions)."""
 
 import json
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from delib.access import (
+    committee_view,
     load_committee,
+    load_committee_note,
     load_note,
+    load_slot,
     member_required,
+    require,
     signed_in_participant_generation,
     signed_in_participant_id,
 )
-from delib.db import begin_writes, reads_first, reads_only_from_here
-from delib.extensions import db, limiter
+from delib.blueprints.review import PREFIX
+from delib.extensions import limiter
 from delib.forms import ConfirmForm, optional_int
-from delib.forms.notes import NoteForm, SuggestionDecisionForm
-from delib.models import DiscussionSlot
-from delib.services import DomainError, suggestions
+from delib.forms.notes import ChairNoteForm, HideForm, MergeForm, NoteForm, SuggestionDecisionForm
+from delib.services import DomainError, contribution, suggestions
 from delib.services import notes as service
-from delib.services.notes import NoteConflict, NoteInput
+from delib.services.contribution import latest_submission
+from delib.services.notes import NoteConflict, NoteInput, curation
 from delib.services.programme import pick_slot, slot_questions, slot_state
-from delib.services.review import latest_submission
-from delib.web import is_partial_request, render
+from delib.uow import reads_first, unit_of_work
+from delib.web import add_error, error_response, is_partial_request, render
 
 bp = Blueprint("notes", __name__)
 
 
-def _load_slot(committee, slot_id: int) -> DiscussionSlot:
-    """The slot, if it belongs to the committee's event; 404 otherwise."""
-    slot = db.session.get(DiscussionSlot, slot_id)
-    if slot is None or slot.event_id != committee.event_id:
-        abort(404)
-    return slot
-
-
 def _note_form(committee, slot, **kwargs) -> NoteForm:
     """A note form with the event's tasks and messages and the committee's theme meetings."""
-    form = NoteForm(**kwargs)
-    event = committee.event
-    form.tasks.choices = [(t.id, f"{t.number}. {t.short_title or t.title}") for t in event.tasks]
-    form.messages.choices = [(m.id, f"{m.number}. {m.short_title or m.title}")
-                             for m in event.messages]
     meetings = committee.theme_meetings if slot is None or slot.focus == "theme_meetings" else []
-    form.theme_meeting.choices = [(None, _("Ikke et bestemt temamøde"))] + [
-        (m.id, f"{m.number}. {m.title}") for m in meetings
-    ]
-    return form
+    return NoteForm(event=committee.event, meetings=meetings, **kwargs)
 
 
 def _input(form: NoteForm) -> NoteInput:
@@ -103,22 +93,19 @@ def _break_context(committee, role, slot, form):
 
 
 @bp.get("/udvalg/<int:committee_id>/pause")
-@member_required
-def current(committee_id: int):
+@committee_view()
+def current(committee):
     """Send the committee to the break that is on now (or the next one)."""
-    committee, _role = load_committee(committee_id)
     slot = pick_slot(committee.event, datetime.now(committee.event.tz))
-    if slot is None:
-        abort(404)
+    require(slot is not None)
     return redirect(url_for("notes.session", committee_id=committee.id, slot_id=slot.id))
 
 
 @bp.get("/udvalg/<int:committee_id>/pauser/<int:slot_id>")
-@member_required
-def session(committee_id: int, slot_id: int):
+@committee_view()
+def session(committee, role, slot_id: int):
     """The break screen: countdown, guiding questions, note field and the committee's notes."""
-    committee, role = load_committee(committee_id)
-    slot = _load_slot(committee, slot_id)
+    slot = load_slot(committee, slot_id)
     form = _note_form(committee, slot, formdata=None)
     form.client_key.data = service.new_client_key()
     response = render("notes/session.html", **_break_context(committee, role, slot, form))
@@ -191,7 +178,7 @@ def _changes(committee_id: int, slot_id: int, stamp, etag: str, viewer):
 def _list(committee_id: int, slot_id: int):
     """The notes list for anyone in the committee: 304, the changes, or the whole list."""
     committee, _role = load_committee(committee_id)
-    slot = _load_slot(committee, slot_id)
+    slot = load_slot(committee, slot_id)
     state = _list_state(committee, slot)
     if state["etag"] in request.if_none_match:
         return _not_modified(state["etag"])
@@ -206,28 +193,25 @@ def _list(committee_id: int, slot_id: int):
 
 @bp.post("/udvalg/<int:committee_id>/pauser/<int:slot_id>/noter")
 @reads_first
-@member_required
+@committee_view()
 @limiter.limit(lambda: current_app.config.get("NOTES_RATE_LIMIT", "30 per minute"),
                key_func=lambda: current_user.get_id())
-def create(committee_id: int, slot_id: int):
+def create(committee, role, slot_id: int):
     """Post a note; a resend with the same key returns the note already saved."""
-    committee, role = load_committee(committee_id)
-    slot = _load_slot(committee, slot_id)
+    slot = load_slot(committee, slot_id)
     form = _note_form(committee, slot)
-    begin_writes(db.session)  # SQLite's write lock from here to the commit: milliseconds
     try:
-        # The account itself, not Flask-Login's proxy: the note keeps a reference to its author.
-        note, created = service.post_note(
-            committee, slot, current_user._get_current_object(), _input(form),
-            form.client_key.data or "", current_app.config["NOTE_MAX_LENGTH"])
+        # SQLite's write lock from here to the end of the block: milliseconds. Rendering the
+        # answer afterwards holds no lock.
+        with unit_of_work():
+            # The account itself, not Flask-Login's proxy: the note keeps its author.
+            note, created = service.post_note(
+                committee, slot, current_user._get_current_object(), _input(form),
+                form.client_key.data or "", current_app.config["NOTE_MAX_LENGTH"])
     except DomainError as error:
-        db.session.rollback()  # nothing was written; and the lock is not held while rendering
-        reads_only_from_here()
         getattr(form, error.field or "body").errors.append(error.message)
         context = _break_context(committee, role, slot, form)
         return render("notes/session.html", "notes/_form.html", status=422, **context)
-    db.session.commit()
-    reads_only_from_here()  # rendering the answer must not hold SQLite's write lock
     if not is_partial_request():
         flash(_("Noten er gemt.") if created else _("Noten var allerede gemt."), "success")
         return redirect(url_for("notes.session", committee_id=committee.id, slot_id=slot.id)
@@ -258,16 +242,15 @@ def _saved_answer(committee, slot, note, status: int):
 
 @bp.post("/udvalg/<int:committee_id>/pauser/<int:slot_id>/forslag")
 @reads_first  # only reads: no write lock for a request sent while someone types
-@member_required
+@committee_view()
 @limiter.limit(lambda: current_app.config.get("SUGGEST_RATE_LIMIT", "120 per minute"),
                key_func=lambda: current_user.get_id())
-def suggest(committee_id: int, slot_id: int):
+def suggest(committee, slot_id: int):
     """While a note is typed: the model's suggested tasks and messages, as chips by the boxes.
 
     A POST, so the note's text never lands in a URL or a log; nothing is stored.
     """
-    committee, _role = load_committee(committee_id)
-    slot = _load_slot(committee, slot_id)
+    slot = load_slot(committee, slot_id)
     form = _note_form(committee, slot)
     ticked = {"task": set(form.tasks.data or []), "message": set(form.messages.data or [])}
     offers = [offer for offer in suggestions.offers_for_text(committee.event, form.body.data)
@@ -289,14 +272,12 @@ def decide_suggestion(note_id: int):
         if not form.validate() or decision not in ("tilfoej", "afvis") or not suggestion_id:
             raise DomainError(_("Forslaget kunne ikke læses. Genindlæs siden, og prøv igen."))
         decide = suggestions.accept if decision == "tilfoej" else suggestions.reject
-        decide(note, [suggestion_id], current_user._get_current_object(),
-               based_on_version=optional_int(form.version.data))
-        db.session.commit()
+        with unit_of_work():
+            decide(note, [suggestion_id], current_user._get_current_object(),
+                   based_on_version=optional_int(form.version.data))
     except (NoteConflict, StaleDataError):
-        db.session.rollback()
         flash(_("Noten blev ændret samtidig. Se den igen, og svar på forslaget."), "error")
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
         flash(_("Opgaven er tilføjet noten.") if decision == "tilfoej"
@@ -321,14 +302,14 @@ def update(note_id: int):
     status, conflict = 422, None
     try:
         version = int(form.version.data or 0)
-        service.update_note(note, current_user, _input(form), version,
-                            current_app.config["NOTE_MAX_LENGTH"])
-        db.session.commit()
+        with unit_of_work():
+            service.update_note(note, current_user, _input(form), version,
+                                current_app.config["NOTE_MAX_LENGTH"])
     except NoteConflict as error:
         status, conflict = 409, error
+        note = load_note(note_id, for_edit=True)
         form.version.data = note.version
     except StaleDataError:
-        db.session.rollback()
         note = load_note(note_id, for_edit=True)
         status, conflict = 409, NoteConflict(_("Noten blev ændret samtidig af en anden."), note)
         form.version.data = note.version
@@ -349,7 +330,6 @@ def delete(note_id: int):
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
         service.delete_note(note)
-        db.session.commit()
         flash(_("Noten er slettet."), "success")
         return redirect(_back_to(note))
     return render("notes/confirm_delete.html", note=note, form=form)
@@ -360,3 +340,241 @@ def _back_to(note) -> str:
     if note.slot_id:
         return url_for("notes.session", committee_id=note.committee_id, slot_id=note.slot_id)
     return url_for("committees.show", committee_id=note.committee_id)
+
+
+# ---------------------------------------------------------------- the chair's changes in review
+# Same rooms as the author's changes, under the review's address (PREFIX) so bookmarks hold.
+
+
+def _to_review(committee, anchor: str = ""):
+    return redirect(url_for("review.index", committee_id=committee.id) + anchor)
+
+
+def _chair_note_form(committee, note, **kwargs) -> ChairNoteForm:
+    """The chair's note form: the committee's theme meetings, and the note's own if it is not
+    one of them any more."""
+    meetings = list(committee.theme_meetings)
+    if note.theme_meeting is not None and note.theme_meeting not in meetings:
+        meetings.append(note.theme_meeting)
+    return ChairNoteForm(event=committee.event, meetings=meetings, **kwargs)
+
+
+@bp.route(f"{PREFIX}/noter/<int:note_id>/rediger", methods=["GET", "POST"])
+@committee_view(need="chair")
+def chair_edit(committee, note_id: int):
+    """The chair edits a note's text and re-maps its tasks and messages; a stale save is refused."""
+    note = load_committee_note(committee, note_id)
+    if request.method == "GET":
+        form = _chair_note_form(committee, note, formdata=None)
+        form.body.data, form.version.data = note.body, note.version
+        form.tasks.data = [t.id for t in note.tasks]
+        form.messages.data = [m.id for m in note.messages]
+        form.theme_meeting.data = note.theme_meeting_id
+        return render("notes/chair_edit.html", committee=committee, note=note, form=form)
+    form = _chair_note_form(committee, note)
+    status, conflict = 422, None
+    try:
+        if not form.validate():
+            raise DomainError(_("Et af valgene er ugyldigt. Genindlæs siden, og prøv igen."),
+                              field="tasks")
+        data = NoteInput(body=form.body.data or "", task_ids=form.tasks.data or [],
+                         message_ids=form.messages.data or [],
+                         theme_meeting_id=form.theme_meeting.data)
+        version = optional_int(form.version.data)
+        if version is None:
+            raise DomainError(_("Formularen mangler notens version. Genindlæs siden."))
+        with unit_of_work():
+            curation.edit_note(committee, note, current_user, data, version,
+                               current_app.config["NOTE_MAX_LENGTH"])
+    except NoteConflict as error:
+        status, conflict = 409, error.message
+    except StaleDataError:
+        status, conflict = 409, _("Noten blev ændret samtidig af en anden. Se begge versioner.")
+    except DomainError as error:
+        add_error(getattr(form, error.field or "body", form.body), error.message)
+    else:
+        flash(_("Noten er gemt. Den tidligere version er bevaret i historikken."), "success")
+        return _to_review(committee, f"#note-{note.id}")
+    if conflict:
+        note = load_committee_note(committee, note_id)
+        form.version.data = note.version
+    return render("notes/chair_edit.html", committee=committee, note=note, form=form,
+                  conflict=conflict, status=status)
+
+
+@bp.post(f"{PREFIX}/noter/<int:note_id>/forslag")
+@committee_view(need="chair")
+def chair_decide_suggestion(committee, note_id: int):
+    """Accept or reject one suggestion for a note (or all of the note's, suggestion=alle)."""
+    note = load_committee_note(committee, note_id)
+    form = SuggestionDecisionForm()
+    decision = request.form.get("decision")
+    chosen = "all" if form.suggestion.data == "alle" else [optional_int(form.suggestion.data)]
+    try:
+        if not form.validate() or decision not in ("accepter", "afvis") or chosen == [None]:
+            raise DomainError(_("Forslaget kunne ikke læses. Genindlæs siden, og prøv igen."))
+        decide = suggestions.accept if decision == "accepter" else suggestions.reject
+        with unit_of_work():
+            count = decide(note, chosen, current_user._get_current_object(),
+                           based_on_version=optional_int(form.version.data))
+    except (NoteConflict, StaleDataError):
+        flash(_("Noten blev ændret samtidig. Se den igen, og svar på forslaget."), "error")
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(ngettext("%(num)d forslag er accepteret.", "%(num)d forslag er accepteret.", count)
+              if decision == "accepter" else
+              ngettext("%(num)d forslag er afvist og vises ikke igen.",
+                       "%(num)d forslag er afvist og vises ikke igen.", count), "success")
+    return _to_review(committee, "#uden-opgave")
+
+
+@bp.route(f"{PREFIX}/forslag/accepter-alle", methods=["GET", "POST"])
+@committee_view(need="chair")
+def accept_all_suggestions(committee):
+    """Accept every open suggestion, after a confirmation step that lists what gets mapped."""
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        shown = [i for i in (optional_int(v) for v in request.form.getlist("suggestion")) if i]
+        try:
+            with unit_of_work():
+                count = suggestions.accept_all_for_committee(
+                    committee, current_user._get_current_object(), shown)
+        except StaleDataError:
+            flash(_("En af noterne blev ændret samtidig. Se forslagene igen."), "error")
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(ngettext("%(num)d forslag er accepteret.", "%(num)d forslag er accepteret.",
+                           count), "success")
+        return _to_review(committee, "#uden-opgave")
+    return render("notes/accept_suggestions.html", committee=committee, form=form,
+                  pending=suggestions.pending_for_committee(committee),
+                  locked=contribution.is_locked(committee))
+
+
+@bp.get(f"{PREFIX}/noter/<int:note_id>/historik")
+@committee_view(need="chair")
+def history(committee, note_id: int):
+    """Every version of a note: who, when, what; and what it was merged from or into."""
+    note = load_committee_note(committee, note_id)
+    return render("notes/history.html", committee=committee, note=note)
+
+
+@bp.post(f"{PREFIX}/noter/<int:note_id>/noeglepunkt")
+@committee_view(need="chair")
+def key_point(committee, note_id: int):
+    """Mark or unmark a note as a key point."""
+    note = load_committee_note(committee, note_id)
+    require(ConfirmForm().validate(), 400)
+    try:
+        with unit_of_work():
+            curation.set_key_point(committee, note, current_user,
+                                   request.form.get("value") == "1")
+    except DomainError as error:
+        if is_partial_request():
+            # Shown in the page's message area; the toggle itself is left as it was.
+            return error_response(422, error.message)
+        flash(error.message, "error")
+        return _to_review(committee)
+    if is_partial_request():
+        return render("notes/_key_point.html", committee=committee, note=note, locked=False)
+    return _to_review(committee, f"#note-{note.id}")
+
+
+@bp.route(f"{PREFIX}/noter/<int:note_id>/skjul", methods=["GET", "POST"])
+@committee_view(need="chair")
+def hide(committee, note_id: int):
+    """Hide a note from the contribution with a reason (it stays restorable)."""
+    note = load_committee_note(committee, note_id)
+    form = HideForm()
+    if request.method == "GET":
+        form.version.data = note.version
+        return render("notes/hide.html", committee=committee, note=note, form=form)
+    try:
+        form.validate()
+        with unit_of_work():
+            curation.hide_note(committee, note, current_user, form.reason.data or "",
+                               optional_int(form.version.data))
+    except (NoteConflict, StaleDataError):
+        note = load_committee_note(committee, note_id)
+        form.version.data = note.version
+        add_error(form.reason, _("Noten er blevet ændret, mens du så på den. Læs den gemte "
+                                 "version herover, og skjul igen, hvis den stadig skal skjules."))
+        return render("notes/hide.html", committee=committee, note=note, form=form, status=409)
+    except DomainError as error:
+        add_error(form.reason, error.message)
+        return render("notes/hide.html", committee=committee, note=note, form=form, status=422)
+    flash(_("Noten er skjult. Du kan gendanne den under »Skjulte og sammenlagte noter«."),
+          "success")
+    return _to_review(committee)
+
+
+@bp.post(f"{PREFIX}/noter/<int:note_id>/gendan")
+@committee_view(need="chair")
+def restore(committee, note_id: int):
+    """Bring a hidden or merged-away note back into the contribution."""
+    note = load_committee_note(committee, note_id)
+    require(ConfirmForm().validate(), 400)
+    try:
+        with unit_of_work():
+            curation.restore_note(committee, note, current_user)
+        flash(_("Noten er gendannet og er med i bidraget igen."), "success")
+    except DomainError as error:
+        flash(error.message, "error")
+    return _to_review(committee, f"#note-{note.id}")
+
+
+@bp.route(f"{PREFIX}/saml", methods=["GET", "POST"])
+@committee_view(need="chair")
+def merge(committee):
+    """Merge several notes into one: choose on the review screen, then write the merged text."""
+    form = MergeForm(formdata=request.form if request.method == "POST" else request.args)
+    active = {n.id: n for n in contribution.approved_notes(committee)}
+    form.notes.choices = [(n.id, n.body) for n in active.values()]
+    chosen_ids = [i for i in (form.notes.data or []) if i in active]
+    chosen = [active[i] for i in chosen_ids]
+    if request.method == "GET":
+        if len(chosen) < 2:
+            flash(_("Vælg mindst to noter, der skal lægges sammen."), "error")
+            return _to_review(committee)
+        form.body.data = form.body.data or "\n\n".join(n.body for n in chosen)
+        return render("notes/merge.html", committee=committee, form=form, chosen=chosen)
+    try:
+        if len(chosen_ids) != len(form.notes.data or []):
+            raise DomainError(_("En af de valgte noter er ikke længere med i bidraget."),
+                              field="notes")
+        with unit_of_work():
+            merged = curation.merge_notes(committee, chosen, current_user._get_current_object(),
+                                          form.body.data or "",
+                                          current_app.config["NOTE_MAX_LENGTH"])
+    except StaleDataError:
+        flash(_("En af noterne blev ændret samtidig. Se dem igen, og læg dem sammen på ny."),
+              "error")
+        return _to_review(committee)
+    except DomainError as error:
+        add_error(form.body, error.message)
+        return render("notes/merge.html", committee=committee, form=form, chosen=chosen,
+                      status=422)
+    flash(_("Noterne er lagt sammen. De oprindelige noter kan gendannes."), "success")
+    return _to_review(committee, f"#note-{merged.id}")
+
+
+@bp.route(f"{PREFIX}/noter/<int:note_id>/opdel", methods=["GET", "POST"])
+@committee_view(need="chair")
+def unmerge(committee, note_id: int):
+    """Undo a merge after a confirmation step: the originals return, the merged note is hidden."""
+    note = load_committee_note(committee, note_id)
+    if not note.merged_from:
+        flash(_("Noten er ikke lavet ved at lægge noter sammen."), "error")
+        return _to_review(committee)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        try:
+            with unit_of_work():
+                curation.unmerge_note(committee, note, current_user)
+            flash(_("Sammenlægningen er fortrudt; de oprindelige noter er med igen."), "success")
+        except DomainError as error:
+            flash(error.message, "error")
+        return _to_review(committee)
+    return render("notes/unmerge.html", committee=committee, note=note, form=form)

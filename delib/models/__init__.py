@@ -1,7 +1,7 @@
 """All models, importable from one place; split into modules by domain."""
 
 from delib.models.accounts import Participant, User, UserSession
-from delib.models.api import ApiToken
+from delib.models.api_tokens import ApiToken
 from delib.models.base import utcnow
 from delib.models.committees import Committee, committee_chairs, committee_theme_meetings
 from delib.models.municipalities import Municipality
@@ -16,6 +16,7 @@ from delib.models.programme import (
     ThemeMeeting,
 )
 from delib.models.review import (
+    ACTION_STATUS_LABELS,
     ACTION_STATUSES,
     Action,
     AuditEntry,
@@ -28,6 +29,7 @@ from delib.models.review import (
 from delib.models.search import SearchTerm
 
 __all__ = [
+    "ACTION_STATUS_LABELS",
     "ACTION_STATUSES",
     "Action",
     "ApiToken",

@@ -6,6 +6,7 @@ filter and search it in SQL. KL reads only rows of submissions with `is_latest` 
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,6 +15,9 @@ from delib.models.base import utcnow
 from delib.models.notes import provenance_columns
 
 ACTION_STATUSES = ("planned", "under_way", "done")
+#: How a status reads, wherever it is shown (review, reports, the audit log).
+ACTION_STATUS_LABELS = {"planned": _l("Planlagt"), "under_way": _l("I gang"),
+                        "done": _l("Gennemført")}
 
 
 class Summary(db.Model):

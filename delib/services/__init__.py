@@ -8,3 +8,11 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class NoteConflict(DomainError):
+    """Someone saved the note after the version this edit started from."""
+
+    def __init__(self, message: str, note):
+        super().__init__(message)
+        self.note = note

@@ -162,6 +162,14 @@ def invite_user(inviter: User, email: str, name: str, role: str,
 # --------------------------------------------------------------------------- second factor
 
 
+def authenticate(email: str, password: str) -> User | None:
+    """The active staff user with this e-mail (any case) and password; None otherwise."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is not None and user.active and check_password(user.password_hash, password):
+        return user
+    return None
+
+
 def needs_second_factor(user: User) -> bool:
     """True if signing in takes a one-time code (or setting one up) after the password."""
     return bool(user.totp_secret) or user.role in TOTP_REQUIRED_ROLES

@@ -1,7 +1,13 @@
-"""The audit log: who did what when. Services call `record`; the view's commit keeps it."""
+"""The audit log: who did what when. Services call `record` (views never do); the request's unit of
+work (delib/uow.py) commits it with the change it records."""
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from delib.extensions import db
 from delib.models import AuditEntry
+from delib.models.review import ACTION_STATUS_LABELS
 
 
 def record(actor, action: str, committee=None, target: str = "", **details) -> AuditEntry:
@@ -16,3 +22,70 @@ def record(actor, action: str, committee=None, target: str = "", **details) -> A
     )
     db.session.add(entry)
     return entry
+
+
+#: The audit log's verbs as the chair reads them.
+AUDIT_LABELS = {
+    "note.edit": _l("Note redigeret"),
+    "note.merge": _l("Noter lagt sammen"),
+    "note.unmerge": _l("Sammenlægning fortrudt"),
+    "note.hide": _l("Note skjult"),
+    "note.restore": _l("Note gendannet"),
+    "note.key_point": _l("Nøglepunkt ændret"),
+    "note.suggestion_accept": _l("Forslag til opgave accepteret"),
+    "note.suggestion_reject": _l("Forslag til opgave afvist"),
+    "summary.save": _l("Resumé gemt"),
+    "action.create": _l("Handling oprettet"),
+    "action.update": _l("Handling ændret"),
+    "submission.submit": _l("Bidrag godkendt og indsendt"),
+    "submission.reopen": _l("Bidrag genåbnet"),
+    "export.docx": _l("Hentet som Word"),
+    "export.csv": _l("Hentet som CSV"),
+    "export.print": _l("Vist som udskrift"),
+}
+
+
+#: The audit details' keys as the chair reads them.
+AUDIT_DETAIL_LABELS = {
+    "body_before": _l("Tekst før"), "body_after": _l("Tekst efter"), "body": _l("Tekst"),
+    "tasks_before": _l("Opgaver før"), "tasks_after": _l("Opgaver efter"),
+    "messages_before": _l("Budskaber før"), "messages_after": _l("Budskaber efter"),
+    "version": _l("Version"), "reason": _l("Begrundelse"),
+    "hidden_reason": _l("Var skjult med begrundelsen"),
+    "was_merged_into": _l("Var lagt sammen i note"), "originals": _l("Oprindelige noter"),
+    "key_point": _l("Nøglepunkt"), "title": _l("Hvad"), "task": _l("Opgave"),
+    "responsible": _l("Ansvarlig"), "status": _l("Status"), "due_on": _l("Frist"),
+    "source_note": _l("Fra note"), "source_summary": _l("Fra resumé"),
+    "before": _l("Før"), "after": _l("Efter"), "notes": _l("Noter"),
+    "summaries": _l("Resuméer"), "actions": _l("Handlinger"),
+    "show_authors": _l("Forfattere vist for KL"),
+    "tasks_added": _l("Opgaver tilføjet"), "messages_added": _l("Budskaber tilføjet"),
+    "rejected": _l("Afviste forslag"), "model_version": _l("Modelversion"),
+}
+
+
+def _detail_value(key: str, value) -> str:
+    if isinstance(value, bool):
+        return _("ja") if value else _("nej")
+
+    if key == "status" and value in ACTION_STATUS_LABELS:
+        return str(ACTION_STATUS_LABELS[value])
+    if isinstance(value, dict):
+        return "; ".join(f"{AUDIT_DETAIL_LABELS.get(k, k)}: {_detail_value(k, v)}"
+                         for k, v in value.items() if v not in (None, "", []))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
+
+
+def describe_details(details: dict | None) -> list[tuple[str, str]]:
+    """An audit entry's details as (Danish label, readable value) pairs; empty values left out."""
+    return [(str(AUDIT_DETAIL_LABELS.get(key, key)), _detail_value(key, value))
+            for key, value in (details or {}).items() if value not in (None, "")]
+
+
+def audit_log(committee, limit: int = 500):
+    """The committee's audit entries, newest first."""
+    return list(db.session.scalars(
+        select(AuditEntry).where(AuditEntry.committee_id == committee.id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)))

@@ -50,6 +50,11 @@ def load_municipalities() -> int:
     return len(rows)
 
 
+def get_municipality(code) -> Municipality | None:
+    """The municipality with this code, if there is one."""
+    return db.session.get(Municipality, code) if code else None
+
+
 def all_municipalities() -> list[Municipality]:
     """Every municipality, by name."""
     return list(db.session.scalars(select(Municipality).order_by(Municipality.name)))

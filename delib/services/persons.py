@@ -22,7 +22,9 @@ from delib.models import (
 )
 from delib.services import DomainError
 from delib.services.audit import record
-from delib.services.retention import ANONYMOUS
+
+#: The author name left on notes once their author's name is gone (deletion, retention).
+ANONYMOUS = "Anonym deltager"
 
 
 def find_person(participant_id: int | None = None, email: str | None = None):
@@ -104,6 +106,14 @@ def export_person(person) -> dict:
         "notes": [_note(n) for n in notes],
         "audit": _audit(person.get_id()),
     }
+
+
+def export_on_request(actor, person, kind: str) -> dict:
+    """Everything stored about the person, for their right of access; the audit log keeps who
+    took it out."""
+    data = export_person(person)
+    record(actor, "person.export", target=f"{kind}:{person.id}")
+    return data
 
 
 def delete_person(person, by=None) -> dict:

@@ -19,7 +19,10 @@ from sqlalchemy.orm import selectinload
 
 from delib.extensions import db
 from delib.models import Committee, Submission, SubmissionNote, utcnow
-from delib.services import review
+from delib.services.actions import STATUS_LABELS, list_actions
+from delib.services.audit import record
+from delib.services.contribution import approved_notes
+from delib.services.summaries import summaries_by_key
 
 # Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -116,12 +119,12 @@ def build_report(committee: Committee, submission: Submission | None = None) -> 
         )
 
     if submission is None:
-        rows = review.approved_notes(committee)
+        rows = approved_notes(committee)
         notes = [report_note(n, n.author_name) for n in rows]
         summaries = {(s.task_id, s.message_id): s.body
-                     for s in review.summaries_by_key(committee).values()}
+                     for s in summaries_by_key(committee).values()}
         actions = [ReportAction(a.task.number, a.title, a.responsible, a.due_on, a.status)
-                   for a in review.list_actions(committee)]
+                   for a in list_actions(committee)]
         talk, theme_meetings = committee.talk, list(committee.theme_meetings)
         status_line = _("Udkast – ikke godkendt eller indsendt. Udskrevet %(when)s.",
                         when=format_datetime(utcnow(), "d. MMMM yyyy 'kl.' HH.mm"))
@@ -165,7 +168,7 @@ def build_report(committee: Committee, submission: Submission | None = None) -> 
 
 
 def status_label(status: str) -> str:
-    return str(review.STATUS_LABELS.get(status, status))
+    return str(STATUS_LABELS.get(status, status))
 
 
 def _due(value: date | None) -> str:
@@ -301,3 +304,9 @@ def csv_bytes(report: Report) -> bytes:
             format_datetime(note.written_at, "dd-MM-yyyy HH:mm") if note.written_at else "",
         )])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def record_export(actor, committee: Committee, kind: str, report: Report) -> None:
+    """Log that the contribution was printed or downloaded ('print', 'docx', 'csv')."""
+    record(actor, f"export.{kind}", committee,
+           target="draft" if report.is_draft else f"version:{report.version}")

@@ -1,6 +1,6 @@
 """Suggested task and message mappings for notes, and the provenance of every mapping.
 
-The model (services/classifier.py) only ever suggests: a person accepts or rejects each
+The model (services/language/classifier.py) only ever suggests: a person accepts or rejects each
 suggestion, and a mapping made from an accepted suggestion says so (source 'suggestion', the
 model's version and who accepted it) in note_task / note_message, and in the submitted copies.
 A suggestion is stored once per (note, kind, number): a rejected one is never offered again.
@@ -30,7 +30,7 @@ from delib.models import (
 )
 from delib.models.notes import note_messages, note_tasks
 from delib.models.review import submission_note_messages, submission_note_tasks
-from delib.services import DomainError
+from delib.services import DomainError, NoteConflict
 from delib.services.audit import record
 
 KINDS = ("task", "message")
@@ -43,7 +43,7 @@ MIN_TEXT = 12
 def _classifier():
     # Imported on first use: the model's libraries take seconds to load, and most requests
     # (and every CLI command) never need them.
-    from delib.services import classifier
+    from delib.services.language import classifier
 
     return classifier
 
@@ -260,7 +260,7 @@ def review_queue(committee: Committee) -> list[UnmappedNote]:
 
 
 def _ensure_open(committee: Committee) -> None:
-    from delib.services.review import is_locked
+    from delib.services.contribution import is_locked
 
     if is_locked(committee):
         raise DomainError(_("Bidraget er godkendt og indsendt. Genåbn det, før du ændrer noget."))
@@ -290,7 +290,6 @@ def _chosen(note: Note, suggestion_ids) -> list[NoteSuggestion]:
 
 
 def _check_version(note: Note, based_on_version: int | None) -> None:
-    from delib.services.notes import NoteConflict
 
     if based_on_version is not None and based_on_version != note.version:
         raise NoteConflict(
@@ -456,23 +455,23 @@ class ProvenanceCounts:
 
 def provenance_counts(event: Event, f=None) -> ProvenanceCounts:
     """Submitted task mappings by source, under KL's filters (latest versions only), in SQL."""
-    from delib.services import aggregation
+    from delib.services.kl import overview
 
     stmt = (
         select(submission_note_tasks.c.source, func.count())
         .select_from(submission_note_tasks)
         .join(SubmissionNote, SubmissionNote.id == submission_note_tasks.c.submission_note_id)
         .join(Submission, Submission.id == SubmissionNote.submission_id)
-        .where(aggregation._latest(event.id))
+        .where(overview._latest(event.id))
         .group_by(submission_note_tasks.c.source)
     )
     if f is not None:
-        if aggregation._needs_municipality(f):
+        if overview._needs_municipality(f):
             from delib.models import Municipality
 
             stmt = stmt.join(Municipality,
                              Municipality.code == SubmissionNote.municipality_code)
-        stmt = aggregation._apply_note_filters(stmt, f)
+        stmt = overview._apply_note_filters(stmt, f)
     counts = {source: count for source, count in db.session.execute(stmt)}
     return ProvenanceCounts(person=counts.get("person", 0),
                             suggestion=counts.get("suggestion", 0))

@@ -7,7 +7,7 @@ import pytest
 from delib.auth import hash_password
 from delib.extensions import db
 from delib.models import Committee, Event, User
-from delib.services.demo import NoteSpec, make_submission, seed_national_demo
+from delib.tasks.demo import NoteSpec, make_submission, seed_national_demo
 from tests.e2e.helpers import assert_accessible, expect, shoot, watch_page
 from tests.e2e.test_chair import sign_in
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from delib.auth import hash_password
 from delib.extensions import db
 from delib.models import Committee, Event, User
-from delib.services import search
-from delib.services.demo import NoteSpec, make_submission, seed_national_demo
+from delib.services.kl import search
+from delib.tasks.demo import NoteSpec, make_submission, seed_national_demo
 from tests.e2e.helpers import assert_accessible, expect, shoot, watch_page
 
 KL_EMAIL = "analytiker@kl.example.dk"

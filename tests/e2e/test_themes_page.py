@@ -11,7 +11,7 @@ from delib.auth import hash_password
 from delib.extensions import db
 from delib.models import Committee, Event, Municipality, User
 from delib.services import committees as committee_service
-from delib.services.demo import NoteSpec, make_submission
+from delib.tasks.demo import NoteSpec, make_submission
 from tests.e2e.helpers import assert_accessible, expect, watch_page
 
 KL_EMAIL = "temaer@kl.example.dk"

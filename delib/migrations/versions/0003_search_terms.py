@@ -40,7 +40,7 @@ def upgrade():
     # Index what is already there. The terms come from the application's own reading of
     # Danish (it has no schema of its own to freeze here); a later change of that reading is
     # applied with `flask rebuild-search-index`.
-    from delib.services.search import terms
+    from delib.services.kl.search import terms
 
     notes = sa.table('submission_note', sa.column('id'), sa.column('body'))
     search_term = sa.table('search_term', sa.column('note_id'), sa.column('term'),

@@ -1,0 +1,13 @@
+"""The form that approves and submits the contribution to KL."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+
+
+class SubmitForm(FlaskForm):
+    """Approve and submit the contribution."""
+
+    show_authors = BooleanField(_l("Vis KL hvem der skrev noterne"))
+    privacy_acknowledged = BooleanField(
+        _l("Jeg har set advarslerne om personoplysninger, og noterne kan sendes som de er"))

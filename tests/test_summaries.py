@@ -1,0 +1,71 @@
+"""The chair's summaries of tasks and messages, and their conflicts."""
+
+
+
+from delib.extensions import db
+from delib.models import (
+    Summary,
+)
+from delib.services import summaries
+from tests.conftest import text_of
+from tests.fixtures.committee import review_url as url
+
+
+def test_stale_summary_flush_is_a_409(scene, chair_client, concurrent_writer):
+    summary = summaries.save_summary(scene.committee, scene.task(2), scene.chair, "Første", 0)
+    db.session.commit()
+    concurrent_writer(Summary, summary.id)
+    response = chair_client.post(url(scene, f"/resume/opgave/{scene.task(2).id}"),
+                                 data={"body": "Anden", "version": str(summary.version)})
+    assert response.status_code == 409
+    assert "gemt samtidig af en anden" in text_of(response)
+    db.session.expire_all()
+    assert summary.body == "Første"
+
+# ---------------------------------------------------------------- summaries
+
+
+def test_summary_per_task_and_conflict_on_simultaneous_edit(scene, chair_client, make_client,
+                                                            make_user):
+    task = scene.task(1)
+    path = url(scene, f"/resume/opgave/{task.id}")
+    assert "Resumé" in text_of(chair_client.get(path))
+    second = make_user(email="sekretaer@aarhus.dk", name="Dorte Sekretær")
+    scene.committee.chairs.append(second)
+    db.session.commit()
+    other, other_auth = make_client()
+    other_auth.login("sekretaer@aarhus.dk")
+
+    assert chair_client.post(path, data={"body": "Politikken skal give retning",
+                                         "version": "0"}).status_code == 302
+    late = other.post(path, data={"body": "Min egen opsummering", "version": "0"})
+    assert late.status_code == 409
+    page = text_of(late)
+    assert "gemt af Anne Formand" in page
+    assert "Politikken skal give retning" in page and "Min egen opsummering" in page
+    summary = summaries.find_summary(scene.committee, task)
+    assert summary.body == "Politikken skal give retning"
+
+    ok = other.post(path, data={"body": "Min egen opsummering", "version": str(summary.version)})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert summary.body == "Min egen opsummering" and summary.updated_by_name == "Dorte Sekretær"
+    assert "Min egen opsummering" in text_of(chair_client.get(url(scene)))
+
+
+def test_summary_per_message_only_where_notes_exist(scene, chair_client):
+    empty = chair_client.post(url(scene, f"/resume/budskab/{scene.message(2).id}"),
+                              data={"body": "Noget", "version": "0"})
+    assert empty.status_code == 422
+    assert "ingen noter til dette budskab" in text_of(empty)
+    ok = chair_client.post(url(scene, f"/resume/budskab/{scene.message(1).id}"),
+                           data={"body": "Mere koordinering", "version": "0"})
+    assert ok.status_code == 302
+    assert summaries.find_summary(scene.committee, scene.message(1)).body == "Mere koordinering"
+    blank = chair_client.post(url(scene, f"/resume/opgave/{scene.task(3).id}"),
+                              data={"body": " ", "version": "0"})
+    assert blank.status_code == 422 and "Resuméet er tomt" in text_of(blank)
+    too_long = chair_client.post(url(scene, f"/resume/opgave/{scene.task(3).id}"),
+                                 data={"body": "x" * 5001, "version": "0"})
+    assert too_long.status_code == 422 and "for langt" in text_of(too_long)
+    assert chair_client.get(url(scene, "/resume/opgave/9999")).status_code == 404
