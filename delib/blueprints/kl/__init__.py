@@ -22,8 +22,8 @@ from delib.services.municipalities import SIZE_LABELS, size_group
 
 bp = Blueprint("kl", __name__, url_prefix="/kl")
 #: Everything the overview renders, compiled once before the workers fork.
-OVERVIEW_TEMPLATES = ("base.html", "kl/index.html", "kl/_macros.html", "kl/_nav.html",
-                      "kl/_coverage.html")
+OVERVIEW_TEMPLATES = ("base.html", "kl/_page.html", "kl/index.html", "kl/_macros.html",
+                      "kl/_nav.html", "kl/_coverage.html")
 
 
 @bp.record_once
