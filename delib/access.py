@@ -77,13 +77,19 @@ def signed_in_participant_generation() -> int | None:
     return generation if isinstance(generation, int) else None
 
 
+def _get_or_404(model, object_id: int, belongs=lambda _obj: True):
+    """The row with this id if `belongs(row)`; 404 otherwise, so a guessed id of someone
+    else's thing looks the same as one that does not exist."""
+    obj = db.session.get(model, object_id)
+    if obj is None or not belongs(obj):
+        abort(404)
+    return obj
+
+
 def load_user_session(session_id: int) -> UserSession:
     """One of the signed-in staff user's open sessions; 404 for anyone else's or an ended one."""
-    user_session = db.session.get(UserSession, session_id)
-    if (user_session is None or user_session.user_id != current_user.id
-            or user_session.ended_at is not None):
-        abort(404)
-    return user_session
+    return _get_or_404(UserSession, session_id, lambda s: s.user_id == current_user.id
+                       and s.ended_at is None)
 
 
 def can_manage_committees(actor) -> bool:
@@ -131,34 +137,23 @@ def load_note(note_id: int, for_edit: bool = False) -> Note:
 
 def load_slot(committee: Committee, slot_id: int) -> DiscussionSlot:
     """A break of the committee's event; 404 otherwise."""
-    slot = db.session.get(DiscussionSlot, slot_id)
-    if slot is None or slot.event_id != committee.event_id:
-        abort(404)
-    return slot
+    return _get_or_404(DiscussionSlot, slot_id, lambda s: s.event_id == committee.event_id)
 
 
 def load_committee_note(committee: Committee, note_id: int) -> Note:
     """A live note of this committee (the chair's side); 404 otherwise."""
-    note = db.session.get(Note, note_id)
-    if note is None or note.committee_id != committee.id or note.deleted_at is not None:
-        abort(404)
-    return note
+    return _get_or_404(Note, note_id, lambda n: n.committee_id == committee.id
+                       and n.deleted_at is None)
 
 
 def load_action(committee: Committee, action_id: int) -> Action:
     """A follow-up action of this committee; 404 otherwise."""
-    action = db.session.get(Action, action_id)
-    if action is None or action.committee_id != committee.id:
-        abort(404)
-    return action
+    return _get_or_404(Action, action_id, lambda a: a.committee_id == committee.id)
 
 
 def load_summary(committee: Committee, summary_id: int) -> Summary:
     """A summary written by this committee; 404 otherwise."""
-    summary = db.session.get(Summary, summary_id)
-    if summary is None or summary.committee_id != committee.id:
-        abort(404)
-    return summary
+    return _get_or_404(Summary, summary_id, lambda s: s.committee_id == committee.id)
 
 
 def load_submission(committee: Committee, version: int) -> Submission:
@@ -333,10 +328,7 @@ def kl_view(view):
 
 def load_kl_task(event: Event, task_id: int) -> Task:
     """A task of the event KL is looking at; 404 otherwise."""
-    task = db.session.get(Task, task_id)
-    if task is None or task.event_id != event.id:
-        abort(404)
-    return task
+    return _get_or_404(Task, task_id, lambda t: t.event_id == event.id)
 
 
 def load_api_token(token_id: int):
