@@ -36,6 +36,18 @@ def test_privacy_warnings_must_be_acknowledged_before_submitting(scene, chair_cl
     assert db.session.scalar(select(func.count(Submission.id))) == 1
 
 
+def test_approve_page_says_how_many_notes_have_no_task(scene, chair_client):
+    slot = scene.committee.event.slots[0]
+    post(scene.committee, slot, scene.participant, "Skolefravær skal op hvert kvartal", [1])
+    assert "ingen opgave" not in text_of(chair_client.get(url(scene, "/godkend")))
+    post(scene.committee, slot, scene.participant, "kaffen er sluppet op", [])
+    post(scene.committee, slot, scene.participant, "PPR ud på skolerne tidligere", [])
+    response = chair_client.get(url(scene, "/godkend"))
+    assert "2 noter har ingen opgave og tæller ikke med i KL" in text_of(response)
+    assert f"/udvalg/{scene.committee.id}/gennemgang#uden-opgave" in response.get_data(
+        as_text=True)
+
+
 def test_submission_is_a_faithful_snapshot(scene, chair_client):
     committee = scene.committee
     hidden = scene.notes["school"]
