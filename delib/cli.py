@@ -15,6 +15,7 @@ from delib.services import DomainError
 from delib.services import committees as committee_service
 from delib.services.municipalities import load_municipalities
 from delib.services.programme import (
+    create_next_event,
     event_today,
     import_programme,
     read_programme_file,
@@ -31,7 +32,7 @@ MIN_PASSWORD_LENGTH = 10
 def register_cli(app: Flask) -> None:
     """Attach the commands to `flask --app delib`."""
     for command in (load_programme_command, load_municipalities_command, rehearse_command,
-                    create_user_command, seed_demo_command):
+                    create_user_command, seed_demo_command, create_next_event_command):
         app.cli.add_command(command)
     from delib.cli_kl import COMMANDS as KL_COMMANDS
 
@@ -64,6 +65,32 @@ def load_programme_command(path: str | None, replace: bool):
     db.session.commit()
     click.echo(f"Indlæst: {event.title} ({event.slug}), {len(event.items)} programpunkter, "
                f"{len(event.slots)} pauser, {len(event.tasks)} opgaver.")
+
+
+@click.command("create-next-event")
+@click.option("--from", "source_slug", required=True, help="The previous event (its slug).")
+@click.option("--file", "path", required=True,
+              help="The new event's programme file (TOML, no tasks), or a bundled one by name.")
+@click.option("--slug", default=None, help="Check that the file is for this event.")
+@click.option("--replace", is_flag=True, help="Replace an unused event with the same slug.")
+def create_next_event_command(source_slug: str, path: str, slug: str | None, replace: bool):
+    """Create the next event from the previous one: its tasks and messages, the file's programme."""
+    with force_locale("da"):
+        source = db.session.scalar(select(Event).where(Event.slug == source_slug))
+        if source is None:
+            _fail(f"Arrangementet {source_slug!r} findes ikke.")
+        try:
+            event = create_next_event(source, read_programme_file(path), slug=slug,
+                                      replace=replace)
+        except DomainError as error:
+            db.session.rollback()
+            _fail(f"{error.message} Intet er ændret.")
+    db.session.commit()
+    status = " Foreløbigt program." if event.preliminary else ""
+    click.echo(f"Oprettet: {event.title} ({event.slug}), {event.starts_on.isoformat()} til "
+               f"{event.ends_on.isoformat()}, {len(event.items)} programpunkter, "
+               f"{len(event.slots)} pauser; {len(event.tasks)} opgaver og "
+               f"{len(event.messages)} budskaber kopieret fra {source.slug}.{status}")
 
 
 @click.command("load-municipalities")

@@ -17,3 +17,6 @@ class Municipality(db.Model):
     island: Mapped[bool] = mapped_column(default=False)
     #: Inhabitants; imported yearly, so it may be unknown.
     population: Mapped[int | None]
+    #: The size group shipped with the code (delib/data/size_groups_2021.csv), used while no
+    #: population is imported: island, under_50000, over_50000, or None where not certain.
+    size_group: Mapped[str | None] = mapped_column(String(16))

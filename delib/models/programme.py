@@ -29,6 +29,8 @@ class Event(db.Model):
     max_theme_meetings: Mapped[int] = mapped_column(default=3)
     #: Days added to every programme time, so a past event can be rehearsed as if today.
     day_offset: Mapped[int] = mapped_column(default=0)
+    #: A preliminary programme (dates known, items placeholders until KL fills them in).
+    preliminary: Mapped[bool] = mapped_column(default=False)
 
     items: Mapped[list["ProgrammeItem"]] = relationship(
         back_populates="event", order_by="ProgrammeItem.starts_at", cascade="all, delete-orphan"

@@ -5,7 +5,7 @@ import io
 from importlib import resources
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from delib.extensions import db
 from delib.models import Municipality
@@ -14,6 +14,10 @@ SIZE_ISLAND = "island"
 SIZE_SMALL = "under_50000"
 SIZE_LARGE = "over_50000"
 SIZE_UNKNOWN = "unknown"
+#: The groups a shipped size-group file may name (empty: not certain, left for the import).
+SHIPPED_SIZE_GROUPS = (SIZE_ISLAND, SIZE_SMALL, SIZE_LARGE)
+#: KL's size groups on 1 January 2021 (Danmarks Statistik, FOLK1A); see the file's header.
+SIZE_GROUPS_FILE = "size_groups_2021.csv"
 SIZE_LABELS = {
     SIZE_ISLAND: _l("Ø-kommuner"),
     SIZE_SMALL: _l("Under 50.000 indbyggere"),
@@ -27,15 +31,41 @@ def size_group(municipality: Municipality) -> str:
     if municipality.island:
         return SIZE_ISLAND
     if municipality.population is None:
-        return SIZE_UNKNOWN
+        # The shipped group (1 January 2021) until a population is imported, which overrides it.
+        return municipality.size_group or SIZE_UNKNOWN
     return SIZE_LARGE if municipality.population > 50000 else SIZE_SMALL
 
 
+def size_group_expr():
+    """`size_group` as an SQL expression, for GROUP BY and filters."""
+    return case(
+        (Municipality.island.is_(True), SIZE_ISLAND),
+        (Municipality.population.is_(None), func.coalesce(Municipality.size_group, SIZE_UNKNOWN)),
+        (Municipality.population > 50000, SIZE_LARGE),
+        else_=SIZE_SMALL,
+    )
+
+
+def shipped_size_groups() -> dict[int, str | None]:
+    """The size groups shipped in delib/data (code -> group, None where left for the import)."""
+    text = resources.files("delib.data").joinpath(SIZE_GROUPS_FILE).read_text("utf-8")
+    # The file starts with comment lines stating its source and date.
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    groups: dict[int, str | None] = {}
+    for row in csv.DictReader(lines):
+        group = row["size_group"].strip() or None
+        if group is not None and group not in SHIPPED_SIZE_GROUPS:
+            raise ValueError(f"{SIZE_GROUPS_FILE}: unknown size group {group!r} for {row['code']}")
+        groups[int(row["code"])] = group
+    return groups
+
+
 def load_municipalities() -> int:
-    """Insert or update the 98 municipalities from the bundled CSV; returns how many."""
+    """Insert or update the 98 municipalities and their shipped size groups; returns how many."""
     text = resources.files("delib.data").joinpath("municipalities.csv").read_text("utf-8")
     existing = {m.code: m for m in db.session.scalars(select(Municipality))}
     rows = list(csv.DictReader(io.StringIO(text)))
+    groups = shipped_size_groups()
     for row in rows:
         code = int(row["code"])
         m = existing.get(code) or Municipality(code=code)
@@ -44,6 +74,7 @@ def load_municipalities() -> int:
         m.region_code = int(row["region_code"])
         m.region = row["region"]
         m.island = row["island_municipality"].strip().lower() == "true"
+        m.size_group = groups.get(code)
         if code not in existing:
             db.session.add(m)
     db.session.flush()

@@ -8,8 +8,9 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from delib.extensions import db
 from delib.models import (
@@ -22,7 +23,7 @@ from delib.models import (
     Task,
     ThemeMeeting,
 )
-from delib.services import DomainError
+from delib.services import DomainError, audit
 
 ITEM_KINDS = ("plenary", "keynote", "break", "discussion", "talks", "theme_meetings")
 SLOT_FOCUSES = ("general", "talk", "theme_meetings")
@@ -94,6 +95,12 @@ class _Reader:
             self._fail(key, _("skal være en dato som 2021-01-28"))
         return value
 
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            self._fail(key, _("skal være true eller false"))
+        return value
+
     def clock(self, key: str, required: bool = True) -> time | None:
         value = self.data.get(key)
         if value is None:
@@ -135,8 +142,11 @@ class _Reader:
         return _Reader(value, key)
 
 
-def parse_programme(text: str) -> dict:
-    """Validate a programme file's text into plain data; raise ProgrammeError naming the place."""
+def parse_programme(text: str, tasks_required: bool = True) -> dict:
+    """Validate a programme file's text into plain data; raise ProgrammeError naming the place.
+
+    `tasks_required=False` for the next event's file, whose tasks come from the previous event.
+    """
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -148,7 +158,7 @@ def parse_programme(text: str) -> dict:
     )
     ev = root.table("event").only(
         "slug", "title", "theme", "venue", "description", "timezone", "max_talks",
-        "max_theme_meetings",
+        "max_theme_meetings", "preliminary",
     )
     slug = ev.text("slug", max_len=64)
     if not _SLUG.match(slug):
@@ -253,9 +263,11 @@ def parse_programme(text: str) -> dict:
             max_talks=ev.integer("max_talks", required=False, default=1, minimum=0),
             max_theme_meetings=ev.integer("max_theme_meetings", required=False, default=3,
                                           minimum=0),
+            preliminary=ev.flag("preliminary"),
         ),
         items=items, talks=talks, theme_meetings=theme_meetings, slots=slots,
-        tasks=numbered("tasks", required=True), messages=numbered("messages", required=False),
+        tasks=numbered("tasks", required=tasks_required),
+        messages=numbered("messages", required=False),
     )
 
 
@@ -313,6 +325,11 @@ def import_programme(text: str, replace: bool = False) -> Event:
         db.session.delete(existing)
         db.session.flush()
 
+    return _add_event(data)
+
+
+def _add_event(data: dict) -> Event:
+    """Add the event that parsed (and possibly completed) programme data describe."""
     event = Event(**data["event"])
     db.session.add(event)
     meetings = {m["number"]: ThemeMeeting(**m) for m in data["theme_meetings"]}
@@ -328,6 +345,141 @@ def import_programme(text: str, replace: bool = False) -> Event:
     event.messages = [Message(**m) for m in data["messages"]]
     db.session.flush()
     return event
+
+
+#: Programme files shipped in delib/data for a next event (no tasks of their own): KL's web
+#: form offers them.
+NEXT_EVENT_PROGRAMMES = ("butm2022.toml",)
+
+
+@dataclass
+class NextEventPlan:
+    """A next event's programme, checked against the previous event and every other event."""
+
+    source: Event
+    data: dict
+    #: The unused event with the same slug that --replace will replace, if any.
+    replaces: Event | None
+    #: The programme file's text, as checked.
+    text: str = ""
+
+    @property
+    def event(self) -> dict:
+        return self.data["event"]
+
+
+def _dates(starts: date, ends: date) -> str:
+    """An event's days as a reader writes them: 27. januar 2022 – 28. januar 2022."""
+    first = format_date(starts, "d. MMMM yyyy")
+    return first if starts == ends else f"{first} – {format_date(ends, 'd. MMMM yyyy')}"
+
+
+def plan_next_event(source: Event, text: str, slug: str | None = None,
+                    replace: bool = False) -> NextEventPlan:
+    """Check the next event's programme file (its tasks come from `source`); writes nothing.
+
+    Raises ProgrammeError in Danish for a clash: a slug already used, or dates that overlap
+    another event or do not come after the source event.
+    """
+    data = parse_programme(text, tasks_required=False)
+    ev = data["event"]
+    if data["tasks"] or data["messages"]:
+        raise ProgrammeError(_(
+            "Opgaverne og budskaberne kopieres fra »%(source)s«. Fjern [[tasks]] og [[messages]] "
+            "fra programfilen.", source=source.title))
+    if slug and slug != ev["slug"]:
+        raise ProgrammeError(_("Programfilen er til topmødet »%(file)s«, ikke »%(slug)s«.",
+                               file=ev["slug"], slug=slug))
+    if ev["starts_on"] <= source.ends_on:
+        raise ProgrammeError(_(
+            "Det nye topmøde (%(dates)s) skal ligge efter »%(source)s« (%(source_dates)s).",
+            dates=_dates(ev["starts_on"], ev["ends_on"]), source=source.title,
+            source_dates=_dates(source.starts_on, source.ends_on)))
+    existing = db.session.scalar(select(Event).where(Event.slug == ev["slug"]))
+    if existing is not None:
+        if not replace:
+            raise ProgrammeError(_(
+                "Der findes allerede et topmøde med det korte navn »%(slug)s« (%(title)s). "
+                "Giv det nye topmøde et andet navn i programfilen.",
+                slug=existing.slug, title=existing.title))
+        if db.session.scalar(select(Committee.id).where(Committee.event_id == existing.id)):
+            raise ProgrammeError(_(
+                "Arrangementet \"%(slug)s\" har allerede udvalg og kan ikke erstattes.",
+                slug=existing.slug))
+    overlapping = select(Event).where(Event.starts_on <= ev["ends_on"],
+                                      Event.ends_on >= ev["starts_on"])
+    if existing is not None:
+        overlapping = overlapping.where(Event.id != existing.id)
+    clash = db.session.scalars(overlapping.order_by(Event.starts_on)).first()
+    if clash is not None:
+        raise ProgrammeError(_(
+            "Datoerne %(dates)s overlapper med »%(title)s« (%(other)s). To topmøder kan ikke "
+            "ligge på samme dage.", dates=_dates(ev["starts_on"], ev["ends_on"]),
+            title=clash.title, other=_dates(clash.starts_on, clash.ends_on)))
+    return NextEventPlan(source=source, data=data, replaces=existing, text=text)
+
+
+def create_next_event(source: Event, text: str, actor=None, slug: str | None = None,
+                      replace: bool = False) -> Event:
+    """Create the next event from its programme file, with `source`'s tasks and messages copied.
+
+    All or nothing: a clash (see plan_next_event) raises ProgrammeError and adds nothing.
+    """
+    plan = plan_next_event(source, text, slug=slug, replace=replace)
+    if plan.replaces is not None:
+        db.session.delete(plan.replaces)
+        db.session.flush()
+    copied = ("number", "title", "short_title", "description")
+    data = dict(plan.data,
+                tasks=[{k: getattr(t, k) for k in copied} for t in source.tasks],
+                messages=[{k: getattr(m, k) for k in copied} for m in source.messages])
+    event = _add_event(data)
+    audit.record(actor, "event.create_next", target=f"event:{event.id}", source=source.slug,
+                 slug=event.slug, replaced=plan.replaces is not None)
+    return event
+
+
+def events_with_committees() -> list[tuple[Event, int]]:
+    """Every event, newest first, with how many committees it has."""
+    committees = (select(Committee.event_id, func.count(Committee.id).label("n"))
+                  .group_by(Committee.event_id).subquery())
+    rows = db.session.execute(
+        select(Event, func.coalesce(committees.c.n, 0))
+        .outerjoin(committees, committees.c.event_id == Event.id)
+        .order_by(Event.starts_on.desc(), Event.id.desc()))
+    return [(event, n) for event, n in rows]
+
+
+def _source_event(source_id: int | None) -> Event:
+    source = db.session.get(Event, source_id) if source_id else None
+    if source is None:
+        raise ProgrammeError(_("Det forrige topmøde findes ikke. Vælg et af dem på listen."))
+    return source
+
+
+def plan_next_event_from_web(source_id: int | None, bundled: str = "",
+                             upload: bytes | None = None) -> NextEventPlan:
+    """Check KL's choice on the web: the previous event, and a bundled or uploaded file."""
+    source = _source_event(source_id)
+    if bundled and upload:
+        raise ProgrammeError(_("Vælg enten et medfølgende program eller en fil, ikke begge."))
+    if bundled:
+        if bundled not in NEXT_EVENT_PROGRAMMES:
+            raise ProgrammeError(_("Programmet %(name)s følger ikke med delib.", name=bundled))
+        text = bundled_programme(bundled)
+    elif upload:
+        try:
+            text = upload.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ProgrammeError(_("Programfilen er ikke en UTF-8-tekstfil.")) from exc
+    else:
+        raise ProgrammeError(_("Vælg et medfølgende program, eller upload en programfil."))
+    return plan_next_event(source, text)
+
+
+def create_next_event_from_web(source_id: int | None, text: str, actor) -> Event:
+    """Create the next event KL confirmed on the web (checked once more: all or nothing)."""
+    return create_next_event(_source_event(source_id), text, actor=actor)
 
 
 def bundled_programme(name: str) -> str:

@@ -105,7 +105,7 @@ def test_municipalities_page_shows_each_state(kl_client, contributions):
     page = text_of(kl_client.get("/kl/kommuner"))
     assert "98 kommuner" in page
     # committee, notes written, not submitted
-    assert "Odense Region Syddanmark Ukendt indbyggertal Ja Ja Nej 0" in page
+    assert "Odense Region Syddanmark Over 50.000 indbyggere Ja Ja Nej 0" in page
     assert "Læsø Region Nordjylland Ø-kommuner Ja Nej Ja" in page
     page = text_of(kl_client.get("/kl/kommuner?size=island"))
     assert "4 kommuner" in page and "Læsø" in page and "Aarhus" not in page
@@ -125,7 +125,9 @@ def test_drill_down_filters(kl_client, contributions, event):
     page = text_of(kl_client.get("/kl/noter?key_points=1"))
     assert "1 note" in page
     page = text_of(kl_client.get("/kl/noter?size=over_50000"))
-    assert "0 noter" in page  # population unknown until imported
+    assert "2 noter" in page and "udskolingen" in page and "Skolefravær er vores" not in page
+    page = text_of(kl_client.get("/kl/noter?size=under_50000"))
+    assert "0 noter" in page
 
 
 def test_bad_filter_gives_danish_message(kl_client, contributions):

@@ -49,22 +49,13 @@ from delib.services.municipalities import (
     SIZE_LARGE,
     SIZE_SMALL,
     SIZE_UNKNOWN,
+    size_group_expr,
 )
 
 SIZE_ORDER = (SIZE_ISLAND, SIZE_SMALL, SIZE_LARGE, SIZE_UNKNOWN)
 #: Marks generated demo contributions (delib/tasks/demo.py) so pages can say so.
 DEMO_SUBMITTER = "DEMO – genererede data"
 PER_PAGE = 50
-
-
-def size_group_expr():
-    """`services.municipalities.size_group` as an SQL expression, for GROUP BY and filters."""
-    return case(
-        (Municipality.island.is_(True), SIZE_ISLAND),
-        (Municipality.population.is_(None), SIZE_UNKNOWN),
-        (Municipality.population > 50000, SIZE_LARGE),
-        else_=SIZE_SMALL,
-    )
 
 
 # --- filters -----------------------------------------------------------------------------------
