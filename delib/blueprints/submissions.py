@@ -35,7 +35,8 @@ def approve(committee):
             with unit_of_work():
                 submission = service.submit(committee, current_user,
                                             bool(form.show_authors.data),
-                                            bool(form.privacy_acknowledged.data))
+                                            bool(form.privacy_acknowledged.data),
+                                            share_with_peers=bool(form.share_with_peers.data))
         except IntegrityError:
             flash(_("Bidraget blev indsendt samtidig af en anden. Se versionerne."), "error")
             return redirect(url_for("submissions.versions", committee_id=committee.id))

@@ -9,5 +9,7 @@ class SubmitForm(FlaskForm):
     """Approve and submit the contribution."""
 
     show_authors = BooleanField(_l("Vis KL hvem der skrev noterne"))
+    #: Off until the chair ticks it: nothing is shown to other municipalities by default.
+    share_with_peers = BooleanField(_l("Må deles med andre kommuner"), default=False)
     privacy_acknowledged = BooleanField(
         _l("Jeg har set advarslerne om personoplysninger, og noterne kan sendes som de er"))

@@ -14,6 +14,7 @@ from delib.models import (
     Action,
     Committee,
     Note,
+    SubmissionAction,
     Summary,
     Task,
     utcnow,
@@ -47,7 +48,7 @@ def list_actions(committee: Committee) -> list[Action]:
     return list(db.session.scalars(
         select(Action).join(Task, Action.task_id == Task.id)
         .where(Action.committee_id == committee.id)
-        .options(selectinload(Action.task))
+        .options(selectinload(Action.task), selectinload(Action.source_municipality))
         .order_by(Task.number, Action.due_on.is_(None), Action.due_on, Action.id)
     ))
 
@@ -73,8 +74,10 @@ def _validated_action(committee: Committee, data: ActionInput) -> tuple[Task, st
 
 
 def create_action(committee: Committee, actor, data: ActionInput, source_note: Note | None = None,
-                  source_summary: Summary | None = None) -> Action:
-    """Turn a note or a summary (or a fresh idea) into a follow-up action under a task."""
+                  source_summary: Summary | None = None,
+                  source_submission_action: SubmissionAction | None = None) -> Action:
+    """Turn a note or a summary (or a fresh idea, or a peer's shared action) into a follow-up
+    action under a task."""
     task, title, responsible = _validated_action(committee, data)
     if source_note is not None:
         committee_note(committee, source_note)
@@ -83,6 +86,9 @@ def create_action(committee: Committee, actor, data: ActionInput, source_note: N
     action = Action(committee=committee, task=task, title=title, responsible=responsible,
                     due_on=data.due_on, status=data.status, source_note=source_note,
                     source_summary=source_summary,
+                    source_submission_action=source_submission_action,
+                    source_municipality_code=getattr(source_submission_action,
+                                                     "municipality_code", None),
                     created_by_name=getattr(actor, "display_name", ""))
     db.session.add(action)
     db.session.flush()
@@ -90,7 +96,8 @@ def create_action(committee: Committee, actor, data: ActionInput, source_note: N
            task=task.number, responsible=responsible, status=data.status,
            due_on=data.due_on.isoformat() if data.due_on else None,
            source_note=getattr(source_note, "id", None),
-           source_summary=getattr(source_summary, "id", None))
+           source_summary=getattr(source_summary, "id", None),
+           source_submission_action=getattr(source_submission_action, "id", None))
     return action
 
 

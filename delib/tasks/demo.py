@@ -457,6 +457,9 @@ def _insert_submissions(event, rng, submitting, per_municipality, plan, result) 
                 "submitted_at": datetime(day.year, day.month, day.day, 16, 0)
                 + timedelta(hours=version * 20, minutes=rng.randint(0, 600)),
                 "submitted_by_name": DEMO_SUBMITTER, "talk_id": talk.id if talk else None,
+                # Two in three demo municipalities share with the others (no random draw, so
+                # the rest of the seeded demo stays as it was), so a chair sees peers at once.
+                "shared_with_peers": m.code % 3 != 0,
             })
             sub_themes += [{"submission_id": submission_id, "theme_meeting_id": t.id}
                            for t in chosen_themes]
