@@ -33,7 +33,7 @@ from delib.models.accounts import (
     ROLE_MUNICIPAL_ADMIN,
     ROLE_PARTICIPANT,
 )
-from delib.services import DomainError, submissions, summaries
+from delib.services import DomainError, contribution, follow_ups, peers, submissions, summaries
 from delib.services.kl import api_tokens
 from delib.services.programme import current_event
 
@@ -162,6 +162,25 @@ def load_submission(committee: Committee, version: int) -> Submission:
     if submission is None:
         abort(404)
     return submission
+
+
+def require_submitted(committee: Committee) -> None:
+    """Other municipalities' shared contributions open to a committee only once it has
+    submitted its own (403, saying so, before that)."""
+    from delib.web import error_response
+
+    if contribution.latest_submission(committee) is None:
+        abort(error_response(403, _("Andre kommuners bidrag kan ses, når I selv har indsendt "
+                                    "jeres bidrag til KL.")))
+
+
+def load_peer_action(committee: Committee, submission_action_id: int):
+    """An action another municipality shared at the committee's event; 404 otherwise (an
+    unshared, older or own one looks the same as one that does not exist)."""
+    action = peers.shared_action(committee, submission_action_id)
+    if action is None:
+        abort(404)
+    return action
 
 
 def load_summary_subject(committee: Committee, kind: str, subject_id: int):
@@ -324,6 +343,15 @@ def kl_view(view):
         return view(*args, event=event, **kwargs)
 
     return wrapped
+
+
+def load_previous_action(committee: Committee, submission_action_id: int):
+    """One of the municipality's actions from its previous event that this committee follows
+    up on; 404 for any other (another municipality's, a draft, this event's)."""
+    action = follow_ups.previous_action(committee, submission_action_id)
+    if action is None:
+        abort(404)
+    return action
 
 
 def load_kl_task(event: Event, task_id: int) -> Task:

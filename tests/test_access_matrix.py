@@ -13,7 +13,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from delib.extensions import db
 from delib.models import (
@@ -88,10 +88,22 @@ EXPECTED = {
     "notes.decide_suggestion": AUTHOR_A,
     # Review: the committee sees its follow-up actions; everything else there is the chairs'.
     "actions.index": MEMBERS_A,
+    # Follow-up on the previous summit's actions: the committee sees it, its chairs update it.
+    "follow_ups.index": MEMBERS_A,
+    "follow_ups.update": CHAIRS_A,
+    "kl.follow_up": KL,
+    "kl_api.follow_ups_": NOBODY,  # a bearer token only, like the rest of the API
+    # Peers: other municipalities' shared contributions, for A's chairs once A has submitted
+    # (A has, in this world); never participants (test_peers_show_only_what_was_shared).
+    "peers.index": CHAIRS_A,
+    "peers.take_over": CHAIRS_A,
     # The API's description is public; its data needs a bearer token (see PREFIX_RULES).
     "kl_api.openapi": EVERYONE,
     # KL's API keys belong to the person who made them (here: the KL analyst's key).
     "kl.api_tokens_revoke": frozenset({"kl_analyst"}),
+    # KL admins create the next event from the previous one (its tasks and messages).
+    "kl.events": KL_ADMIN,
+    "kl.events_next": KL_ADMIN,
     # Accounts: staff manage their own account; invitations by admins; links work signed out.
     "account.show": STAFF,
     "account.password": STAFF,
@@ -415,3 +427,57 @@ def test_kl_api_with_a_token_sees_only_what_was_submitted(app, world):
         if rule.endpoint != "kl_api.openapi":
             assert client.get(url).status_code == 401, url
     assert seen_submitted, "no API answer carried the submitted note; the check proved nothing"
+
+
+def test_peers_show_only_what_was_shared_and_submitted(app, world):
+    """B's chair looks at the other municipalities: A's submitted work only once A's chair chose
+    to share it, never A's drafts or authors; and A's chairs only after A submitted."""
+    from delib.services import submissions as submission_service
+
+    submission_service.submit(world.b, world.users["chair_b"], False, True,
+                              share_with_peers=True)
+    db.session.commit()
+    client = world.client_for("chair_b")
+    a_code = world.a.municipality_code
+    # Every task, every comparison, and A picked by hand.
+    urls = [f"/udvalg/{world.b.id}/gennemgang/andre-kommuner?opgave={task.id}&{query}"
+            for task in world.event.tasks
+            for query in ("sammenlign=region", "sammenlign=size",
+                          f"sammenlign=chosen&kommune={a_code}")]
+
+    def seen() -> str:
+        pages = []
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            pages.append(response.get_data(as_text=True))
+        return "\n".join(pages)
+
+    unshared = seen()
+    for marker in (A_SUBMITTED, A_SECRET, A_AUTHOR):
+        assert marker not in unshared, f"{marker!r} shown before A shared"
+
+    world.submission_a.shared_with_peers = True
+    db.session.commit()
+    shared = seen()
+    assert A_SUBMITTED in shared, "A's shared summary is missing; the check proved nothing"
+    for marker in (A_SECRET, A_AUTHOR):
+        assert marker not in shared, f"{marker!r} (a draft or an author) shown to a peer"
+
+    # A reopened and resubmitted without sharing: its newest version is what counts.
+    world.submission_a.is_latest = False
+    db.session.add(Submission(committee=world.a, event=world.event, municipality_code=a_code,
+                              version=2, submitted_by_name="Formand", shared_with_peers=False))
+    db.session.commit()
+    assert A_SUBMITTED not in seen()
+
+    # A's chairs see the page only once A has submitted; B's participant never does.
+    db.session.execute(delete(Submission).where(Submission.committee_id == world.a.id))
+    db.session.commit()
+    chair_a = world.client_for("chair_a")
+    refused = chair_a.get(f"/udvalg/{world.a.id}/gennemgang/andre-kommuner")
+    assert refused.status_code == 403
+    assert "når I selv har indsendt" in refused.get_data(as_text=True)
+    participant_b = world.client_for("participant_b")
+    assert participant_b.get(f"/udvalg/{world.b.id}/gennemgang/andre-kommuner").status_code \
+        == 403

@@ -22,6 +22,12 @@ def register_blueprints(app: Flask) -> None:
     for module in (main, auth, committees, notes, legal, account, review, summaries, actions,
                    submissions, audit):
         app.register_blueprint(module.bp)
+    from delib.blueprints import follow_ups
+
+    app.register_blueprint(follow_ups.bp)
+    from delib.blueprints import peers
+
+    app.register_blueprint(peers.bp)
     from delib.blueprints import kl
 
     app.register_blueprint(kl.bp)

@@ -8,7 +8,7 @@ from delib.access import committee_view, load_action, load_committee_note, load_
 from delib.blueprints.review import PREFIX
 from delib.forms import optional_int
 from delib.forms.actions import ActionForm
-from delib.services import DomainError
+from delib.services import DomainError, follow_ups
 from delib.services import actions as service
 from delib.web import add_error, render
 
@@ -26,7 +26,8 @@ def action_status(status: str) -> str:
 def index(committee, role):
     """The committee's follow-up actions and their status; participants see them too."""
     return render("actions/index.html", committee=committee, role=role,
-                  actions=service.list_actions(committee), labels=service.STATUS_LABELS)
+                  actions=service.list_actions(committee), labels=service.STATUS_LABELS,
+                  previous_actions=follow_ups.previous_actions(committee))
 
 
 def _action_form(committee, **kwargs) -> ActionForm:

@@ -7,7 +7,7 @@ from flask_login import current_user
 from delib.access import chair_required, committee_view, load_participant
 from delib.forms import ConfirmForm
 from delib.forms.committees import ChoiceForm, CommitteeForm
-from delib.services import DomainError
+from delib.services import DomainError, follow_ups
 from delib.services import committees as service
 from delib.services.contribution import latest_submission
 from delib.services.municipalities import all_municipalities, get_municipality
@@ -59,7 +59,8 @@ def show(committee, role):
     """The committee's home: join code, choices and the discussion breaks."""
     return render("committees/show.html", committee=committee, role=role,
                   join_code=service.format_join_code(committee.join_code),
-                  participants=[p for p in committee.participants if p.removed_at is None])
+                  participants=[p for p in committee.participants if p.removed_at is None],
+                  previous_actions=follow_ups.previous_actions(committee))
 
 
 @bp.route("/<int:committee_id>/valg", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ changed in its own blueprint."""
 from flask import Blueprint
 
 from delib.access import committee_view
-from delib.services import contribution, suggestions
+from delib.services import contribution, follow_ups, suggestions
 from delib.services import review as service
 from delib.web import render
 
@@ -28,4 +28,5 @@ def index(committee):
                   flags={note.id: found
                          for note, found in contribution.privacy_warnings(active)},
                   unmapped=suggestions.review_queue(committee),
-                  suggested=suggestions.suggested_mappings([note.id for note in active]))
+                  suggested=suggestions.suggested_mappings([note.id for note in active]),
+                  previous_actions=follow_ups.previous_actions(committee))

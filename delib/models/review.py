@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import false as sa_false
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from delib.extensions import db
 from delib.models.base import utcnow
@@ -59,6 +60,14 @@ class Action(db.Model):
     source_summary_id: Mapped[int | None] = mapped_column(
         ForeignKey("summary.id", ondelete="SET NULL")
     )
+    #: "Vil vi også": the action another municipality shared, taken over as a draft here.
+    source_submission_action_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submission_action.id", ondelete="SET NULL"), index=True
+    )
+    #: The municipality it came from, kept even if that submission goes ("Fra Aarhus").
+    source_municipality_code: Mapped[int | None] = mapped_column(
+        ForeignKey("municipality.code")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_name: Mapped[str] = mapped_column(String(120), default="")
@@ -67,6 +76,8 @@ class Action(db.Model):
     task = relationship("Task")
     source_note = relationship("Note")
     source_summary = relationship("Summary")
+    source_submission_action = relationship("SubmissionAction")
+    source_municipality = relationship("Municipality")
 
 
 submission_theme_meetings = Table(
@@ -97,6 +108,9 @@ class Submission(db.Model):
     submitted_by_name: Mapped[str] = mapped_column(String(120))
     #: The chair's choice: show KL who wrote each note (default: only the municipality).
     show_authors: Mapped[bool] = mapped_column(default=False)
+    #: The chair's choice: other municipalities' chairs may see the summaries, key points and
+    #: actions of this version, under the municipality's name (never authors; off by default).
+    shared_with_peers: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     talk_id: Mapped[int | None] = mapped_column(ForeignKey("talk.id", ondelete="SET NULL"))
     #: Set when the chair reopens the contribution to work on a new version.
     reopened_at: Mapped[datetime | None]
@@ -222,3 +236,60 @@ class AuditEntry(db.Model):
     target: Mapped[str] = mapped_column(String(80), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+FOLLOW_UP_STATUSES = ("done", "under_way", "changed", "dropped")
+#: A previous action the next committee has not updated yet (only in submitted copies).
+FOLLOW_UP_PENDING = "pending"
+FOLLOW_UP_STATUS_LABELS = {"done": _l("Gennemført"), "under_way": _l("I gang"),
+                           "changed": _l("Ændret"), "dropped": _l("Droppet"),
+                           FOLLOW_UP_PENDING: _l("Ikke opdateret")}
+
+
+class ActionFollowUp(db.Model):
+    """The next event's committee on one of its municipality's previously submitted actions."""
+
+    __tablename__ = "action_follow_up"
+    __table_args__ = (UniqueConstraint("committee_id", "submission_action_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committee.id", ondelete="CASCADE"))
+    submission_action_id: Mapped[int] = mapped_column(
+        ForeignKey("submission_action.id", ondelete="CASCADE"), index=True)
+    #: done, under_way, changed, dropped
+    status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_by_name: Mapped[str] = mapped_column(String(120), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    committee = relationship("Committee")
+    submission_action = relationship("SubmissionAction")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SubmissionFollowUp(db.Model):
+    """A previous action and how it went, as submitted with the next contribution."""
+
+    __tablename__ = "submission_follow_up"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    municipality_code: Mapped[int] = mapped_column(ForeignKey("municipality.code"), index=True)
+    submission_action_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submission_action.id", ondelete="SET NULL"))
+    #: The previous event's task the action was under (its number and title stay readable).
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[str] = mapped_column(String(200), default="")
+    due_on: Mapped[date | None]
+    #: The status the action had when it was submitted at the previous event.
+    previous_status: Mapped[str] = mapped_column(String(20))
+    #: done, under_way, changed, dropped, or pending (not updated before submission)
+    status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    # A backref keeps Submission's own declaration untouched.
+    submission = relationship("Submission", backref=backref(
+        "follow_ups", cascade="all, delete-orphan", order_by="SubmissionFollowUp.id"))
+    task = relationship("Task")

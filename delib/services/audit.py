@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from delib.extensions import db
 from delib.models import AuditEntry
-from delib.models.review import ACTION_STATUS_LABELS
+from delib.models.review import ACTION_STATUS_LABELS, FOLLOW_UP_STATUS_LABELS
 
 
 def record(actor, action: str, committee=None, target: str = "", **details) -> AuditEntry:
@@ -37,6 +37,7 @@ AUDIT_LABELS = {
     "summary.save": _l("Resumé gemt"),
     "action.create": _l("Handling oprettet"),
     "action.update": _l("Handling ændret"),
+    "follow_up.update": _l("Opfølgning på sidste topmødes handling gemt"),
     "submission.submit": _l("Bidrag godkendt og indsendt"),
     "submission.reopen": _l("Bidrag genåbnet"),
     "export.docx": _l("Hentet som Word"),
@@ -61,6 +62,7 @@ AUDIT_DETAIL_LABELS = {
     "show_authors": _l("Forfattere vist for KL"),
     "tasks_added": _l("Opgaver tilføjet"), "messages_added": _l("Budskaber tilføjet"),
     "rejected": _l("Afviste forslag"), "model_version": _l("Modelversion"),
+    "comment": _l("Kommentar"), "follow_ups": _l("Opfølgninger"),
 }
 
 
@@ -70,6 +72,8 @@ def _detail_value(key: str, value) -> str:
 
     if key == "status" and value in ACTION_STATUS_LABELS:
         return str(ACTION_STATUS_LABELS[value])
+    if key == "status" and value in FOLLOW_UP_STATUS_LABELS:
+        return str(FOLLOW_UP_STATUS_LABELS[value])
     if isinstance(value, dict):
         return "; ".join(f"{AUDIT_DETAIL_LABELS.get(k, k)}: {_detail_value(k, v)}"
                          for k, v in value.items() if v not in (None, "", []))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from delib.extensions import db
 from delib.models import Committee, Submission, SubmissionNote, utcnow
+from delib.services import follow_ups as follow_up_service
 from delib.services.actions import STATUS_LABELS, list_actions
 from delib.services.audit import record
 from delib.services.contribution import approved_notes
@@ -50,6 +51,18 @@ class ReportAction:
 
 
 @dataclass
+class ReportFollowUp:
+    """A previous event's action and how it went, as the committee reports it."""
+
+    task_number: int | None
+    title: str
+    responsible: str
+    due_on: date | None
+    status: str
+    comment: str
+
+
+@dataclass
 class ReportSection:
     number: int
     title: str
@@ -74,6 +87,8 @@ class Report:
     actions: list[ReportAction]
     notes: list[ReportNote]
     generated_at: datetime
+    #: How the municipality's actions from the previous event went (none at a first summit).
+    follow_ups: list[ReportFollowUp] = field(default_factory=list)
 
     @property
     def filename_stem(self) -> str:
@@ -125,6 +140,10 @@ def build_report(committee: Committee, submission: Submission | None = None) -> 
                      for s in summaries_by_key(committee).values()}
         actions = [ReportAction(a.task.number, a.title, a.responsible, a.due_on, a.status)
                    for a in list_actions(committee)]
+        follow_ups = [
+            ReportFollowUp(r.action.task.number if r.action.task else None, r.action.title,
+                           r.action.responsible, r.action.due_on, r.status, r.comment)
+            for r in follow_up_service.previous_actions(committee)]
         talk, theme_meetings = committee.talk, list(committee.theme_meetings)
         status_line = _("Udkast – ikke godkendt eller indsendt. Udskrevet %(when)s.",
                         when=format_datetime(utcnow(), "d. MMMM yyyy 'kl.' HH.mm"))
@@ -140,6 +159,10 @@ def build_report(committee: Committee, submission: Submission | None = None) -> 
             (ReportAction(task_numbers.get(a.task_id, 0), a.title, a.responsible, a.due_on,
                           a.status) for a in submission.actions),
             key=lambda a: (a.task_number, a.due_on is None, a.due_on or date.min))
+        follow_ups = [
+            ReportFollowUp(f.task.number if f.task else None, f.title, f.responsible, f.due_on,
+                           f.status, f.comment)
+            for f in follow_up_service.submitted_follow_ups(submission)]
         talk, theme_meetings = submission.talk, sorted(submission.theme_meetings,
                                                        key=lambda m: m.number)
         status_line = _("Version %(version)d, godkendt og indsendt til KL %(when)s af %(name)s.",
@@ -163,7 +186,7 @@ def build_report(committee: Committee, submission: Submission | None = None) -> 
         theme_meetings=[_meeting_label(m) for m in theme_meetings], status_line=status_line,
         is_draft=submission is None, version=getattr(submission, "version", None),
         tasks=task_sections, messages=message_sections, actions=actions, notes=notes,
-        generated_at=utcnow(),
+        generated_at=utcnow(), follow_ups=follow_ups,
     )
 
 
@@ -241,8 +264,23 @@ def docx_bytes(report: Report) -> bytes:
                       _due(action.due_on), status_label(action.status))
             for cell, text in zip(cells, values, strict=True):
                 cell.text = text
-    else:
+    elif not report.follow_ups:
         document.add_paragraph(_("Ingen opfølgende handlinger endnu."))
+    if report.follow_ups:
+        document.add_heading(_("Opfølgning på sidste topmøde"), 1)
+        table = document.add_table(rows=1, cols=5)
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, (_("Opgave"), _("Hvad"), _("Ansvarlig"),
+                                                    _("Frist"), _("Hvordan gik det?")),
+                              strict=True):
+            cell.text = text
+            cell.paragraphs[0].runs[0].bold = True
+        for f in report.follow_ups:
+            status = str(follow_up_service.STATUS_LABELS.get(f.status, f.status))
+            values = (str(f.task_number or ""), f.title, f.responsible, _due(f.due_on),
+                      f"{status}: {f.comment}" if f.comment else status)
+            for cell, text in zip(table.add_row().cells, values, strict=True):
+                cell.text = text
     footer = document.sections[0].footer.paragraphs[0]
     footer.text = f"{report.municipality} · {report.committee} · {report.event_title}"
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -14,7 +14,7 @@ from delib.models import (
     SubmissionSummary,
     utcnow,
 )
-from delib.services import DomainError, suggestions
+from delib.services import DomainError, follow_ups, suggestions
 from delib.services.actions import list_actions
 from delib.services.audit import record
 from delib.services.contribution import (
@@ -27,8 +27,12 @@ from delib.services.summaries import summaries_by_key
 
 
 def submit(committee: Committee, approver, show_authors: bool,
-           privacy_acknowledged: bool) -> Submission:
-    """Approve and submit the contribution: a new immutable version that KL sees from now on."""
+           privacy_acknowledged: bool, share_with_peers: bool = False) -> Submission:
+    """Approve and submit the contribution: a new immutable version that KL sees from now on.
+
+    With share_with_peers, other municipalities' chairs see its summaries, key points and
+    actions too (services/peers.py); the choice is made anew for every version.
+    """
     ensure_open(committee)
     notes = approved_notes(committee)
     summaries = [s for s in summaries_by_key(committee).values() if s.body]
@@ -49,6 +53,7 @@ def submit(committee: Committee, approver, show_authors: bool,
         committee=committee, version=version, is_latest=True, submitted_at=utcnow(),
         submitted_by_id=approver.id if getattr(approver, "kind", "") == "user" else None,
         submitted_by_name=getattr(approver, "display_name", ""), show_authors=show_authors,
+        shared_with_peers=share_with_peers,
         talk=committee.talk, theme_meetings=list(committee.theme_meetings), **common,
     )
     copies = []
@@ -70,11 +75,15 @@ def submit(committee: Committee, approver, show_authors: bool,
             due_on=action.due_on, status=action.status, **common))
     db.session.add(submission)
     db.session.flush()
+    # How the previous event's actions went travels with this contribution, frozen like it.
+    followed_up = follow_ups.copy_into(submission, committee)
+    db.session.flush()
     # The mappings are copied with who set them (a person, or an accepted suggestion).
     suggestions.copy_mappings([(note.id, row.id) for note, row in copies], show_authors)
     record(approver, "submission.submit", committee, target=f"submission:{submission.id}",
            version=version, notes=len(notes), summaries=len(summaries),
-           actions=len(submission.actions), show_authors=show_authors)
+           actions=len(submission.actions), follow_ups=followed_up,
+           show_authors=show_authors, shared_with_peers=share_with_peers)
     return submission
 
 

@@ -100,7 +100,7 @@ def test_kl_overview_filter_search_and_export(live_server, live_app, submitted_c
     assert any(AARHUS_NOTE in cell for cell in rows[1])
     assert "Aarhus" in rows[1]
 
-    page.get_by_label("Alt: noter, opsummeringer og handlinger (kun Excel)").check()
+    page.get_by_label("Alt: noter, opsummeringer, handlinger og opfølgning (kun Excel)").check()
     page.get_by_label("Excel (.xlsx)").check()
     with page.expect_download() as info:
         page.get_by_role("button", name="Hent fil").click()

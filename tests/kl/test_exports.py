@@ -61,7 +61,7 @@ def test_csv_neutralises_formulas(event, contributions):
 def test_xlsx_has_three_sheets_and_no_formulas(event, contributions):
     f = overview.Filters()
     workbook = load_workbook(io.BytesIO(exports.to_xlsx(exports.sheets(event, f))))
-    assert workbook.sheetnames == ["Noter", "Opsummeringer", "Handlinger"]
+    assert workbook.sheetnames == ["Noter", "Opsummeringer", "Handlinger", "Opfølgning"]
     cells = [c for ws in workbook for row in ws.iter_rows() for c in row]
     assert not any(c.data_type == "f" for c in cells)
     values = [c.value for c in cells if isinstance(c.value, str)]

@@ -88,7 +88,18 @@ def _keep_event(endpoint: str, values: dict) -> None:
 
 
 # The views register themselves on `bp`; imported last, as they import it from here.
-from delib.blueprints.kl import api, coverage, exports, notes, overview, themes, tokens  # noqa: E402
+from delib.blueprints.kl import (  # noqa: E402
+    api,
+    coverage,
+    events,
+    exports,
+    follow_ups,
+    notes,
+    overview,
+    themes,
+    tokens,
+)
 
 api_bp = api.bp
-__all__ = ["api_bp", "bp", "coverage", "exports", "notes", "overview", "themes", "tokens"]
+__all__ = ["api_bp", "bp", "coverage", "events", "exports", "follow_ups", "notes", "overview",
+           "themes", "tokens"]

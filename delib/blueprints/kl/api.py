@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from delib.access import api_user, kl_event
-from delib.extensions import csrf, limiter
+from delib.extensions import csrf, db, limiter
 from delib.forms.kl import FilterForm
 from delib.services import suggestions
-from delib.services.kl import overview, search, themes
+from delib.services.kl import follow_ups, overview, search, themes
 from delib.services.municipalities import size_group
 from delib.web import external_url
 
@@ -211,6 +211,36 @@ def actions():
     } for a, m in overview.actions(event, f)]})
 
 
+@bp.get("/v1/follow-ups")
+def follow_ups_():
+    """How the previous event's actions went: counts per task (overall, by region, by size
+    group) and every follow-up with its comment (filter with region, size, municipality)."""
+    event, f, error = _context()
+    if error:
+        return error
+
+    def tally(t):
+        return {**t.counts, "total": t.total}
+
+    return jsonify({
+        "event": event.slug,
+        "statuses": list(follow_ups.STATUSES),
+        "by_task": [{
+            "task": t.number, "title": t.title, "counts": tally(t.total),
+            "by_region": [{"region_code": int(r.key), "region": r.label, "counts": tally(r)}
+                          for r in t.by_region],
+            "by_size_group": [{"size_group": s.key, "counts": tally(s)} for s in t.by_size],
+        } for t in follow_ups.by_task(event, f)],
+        "items": [{
+            "id": x.id, "municipality": _municipality(m),
+            "task": x.task.number if x.task else None, "title": x.title,
+            "responsible": x.responsible,
+            "due_on": x.due_on.isoformat() if x.due_on else None,
+            "previous_status": x.previous_status, "status": x.status, "comment": x.comment,
+        } for x, m in db.session.execute(follow_ups.follow_ups_query(event, f))],
+    })
+
+
 @bp.get("/v1/themes")
 def themes_():
     """Recurring themes in the filtered notes (usually ?task=<id>)."""
@@ -318,6 +348,8 @@ def openapi_document(server: str) -> dict:
                 "items": {"type": "array", "items": {"$ref": "#/components/schemas/Note"}}}}),
             "/v1/summaries": op("Formændenes opsummeringer"),
             "/v1/actions": op("Opfølgende handlinger"),
+            "/v1/follow-ups": op("Opfølgning på sidste topmødes handlinger: antal pr. opgave, "
+                                 "region og størrelse, og hver handling med kommentar"),
             "/v1/themes": op("Tilbagevendende temaer (typisk for én opgave)"),
         },
     }

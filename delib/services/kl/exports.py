@@ -25,10 +25,12 @@ from delib.extensions import db
 from delib.models import Event, Municipality, SubmissionNote
 from delib.sanitize import spreadsheet_cell
 from delib.services import DomainError, suggestions
+from delib.services.follow_ups import STATUS_LABELS as FOLLOW_UP_LABELS
 from delib.services.kl import overview
+from delib.services.kl.follow_ups import follow_ups_query
 from delib.services.municipalities import SIZE_LABELS, size_group
 
-KINDS = ("notes", "summaries", "actions")
+KINDS = ("notes", "summaries", "actions", "follow_ups")
 FORMATS = ("csv", "xlsx")
 ANONYMISED_NAME = "[kommunen]"
 STATUS_LABELS = {"planned": "Planlagt", "under_way": "I gang", "done": "Gennemført"}
@@ -140,9 +142,25 @@ def actions_sheet(event: Event, f: overview.Filters, anonymise: bool = False) ->
     return Sheet("actions", _("Handlinger"), header, rows)
 
 
+def follow_ups_sheet(event: Event, f: overview.Filters, anonymise: bool = False) -> Sheet:
+    """How the previous event's actions went, as submitted with this event's contributions."""
+    who, scrub = _Who(anonymise), _scrubber() if anonymise else (lambda t: t)
+    header = who.header() + [_("Opgave (sidste topmøde)"), _("Handling"), _("Ansvarlig"),
+                             _("Frist"), _("Status ved sidste topmøde"), _("Opfølgning"),
+                             _("Kommentar")]
+    rows = []
+    for x, m in db.session.execute(follow_ups_query(event, f)):
+        rows.append(who.cells(m) + [
+            f"{x.task.number}. {x.task.short_title or x.task.title}" if x.task else "",
+            scrub(x.title), scrub(x.responsible), x.due_on,
+            STATUS_LABELS.get(x.previous_status, x.previous_status),
+            str(FOLLOW_UP_LABELS.get(x.status, x.status)), scrub(x.comment)])
+    return Sheet("follow_ups", _("Opfølgning"), header, rows)
+
+
 def sheets(event: Event, f: overview.Filters, kinds=KINDS, search=None,
            anonymise: bool = False) -> list[Sheet]:
-    """The requested sheets, in the order notes, summaries, actions."""
+    """The requested sheets, in the order notes, summaries, actions, follow-ups."""
     out = []
     if "notes" in kinds:
         out.append(notes_sheet(event, f, search, anonymise))
@@ -150,6 +168,8 @@ def sheets(event: Event, f: overview.Filters, kinds=KINDS, search=None,
         out.append(summaries_sheet(event, f, anonymise))
     if "actions" in kinds:
         out.append(actions_sheet(event, f, anonymise))
+    if "follow_ups" in kinds:
+        out.append(follow_ups_sheet(event, f, anonymise))
     return out
 
 
@@ -197,7 +217,7 @@ def to_xlsx(all_sheets: list[Sheet], title: str = "") -> bytes:
 def filename(event: Event, kind: str, fmt: str, anonymise: bool) -> str:
     """A download name like butm2021-noter-anonymiseret.csv."""
     names = {"notes": "noter", "summaries": "opsummeringer", "actions": "handlinger",
-             "all": "bidrag"}
+             "follow_ups": "opfoelgning", "all": "bidrag"}
     return f"{event.slug}-{names[kind]}{'-anonymiseret' if anonymise else ''}.{fmt}"
 
 
