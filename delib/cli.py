@@ -21,11 +21,17 @@ from delib.services.programme import (
     read_programme_file,
     rehearse_as_if,
 )
-from delib.tasks.demo import add_committee_demo_notes
+from delib.tasks.demo import (
+    add_committee_demo_contribution,
+    add_committee_demo_notes,
+    add_peer_demo,
+)
 
 DEMO_EMAIL = "formand@demo.delib.dk"
 DEMO_COMMITTEE = "Børne- og Ungeudvalget (demo)"
 DEMO_MUNICIPALITY = "Aarhus"
+#: The next summit of the demo, created from 2021 with the bundled preliminary programme.
+DEMO_NEXT_EVENT = ("butm2022", "butm2022.toml")
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -151,6 +157,19 @@ def create_user_command(email, name, role, municipality_name, password):
     click.echo(f"Bruger oprettet: {email} ({role}).")
 
 
+def _demo_committee(event: Event, municipality: Municipality, chair: User,
+                    with_notes: bool = True) -> Committee:
+    """The demo chair's committee at `event`, created (with its demo notes) the first time."""
+    committee = db.session.scalar(select(Committee).where(
+        Committee.event_id == event.id, Committee.name == DEMO_COMMITTEE))
+    if committee is None:
+        db.session.flush()
+        committee = committee_service.create_committee(event, municipality, DEMO_COMMITTEE, chair)
+        if with_notes and event.slots:
+            add_committee_demo_notes(committee, event.slots[0])
+    return committee
+
+
 @click.command("seed-demo")
 def seed_demo_command():
     """Programme, municipalities, a rehearsal of 2021 as if today, a demo chair and committee."""
@@ -171,17 +190,37 @@ def seed_demo_command():
         chair = User(email=DEMO_EMAIL, name="Demo Formand", role="chair", municipality=municipality)
         db.session.add(chair)
     chair.password_hash = hash_password(password)
-    committee = db.session.scalar(
-        select(Committee).where(Committee.event_id == event.id, Committee.name == DEMO_COMMITTEE))
-    if committee is None:
-        db.session.flush()
-        committee = committee_service.create_committee(event, municipality, DEMO_COMMITTEE, chair)
-        if event.slots:
-            add_committee_demo_notes(committee, event.slots[0])
+    committee = _demo_committee(event, municipality, chair)
+    # The 2021 contribution is submitted and reopened: KL, the peers page and the 2022
+    # committee's follow-up see it, while the chair can still review the live notes.
+    add_committee_demo_contribution(committee, chair)
+    add_peer_demo(event)
+    next_committee, problem = None, ""
+    next_event = db.session.scalar(select(Event).where(Event.slug == DEMO_NEXT_EVENT[0]))
+    if next_event is None:
+        with force_locale("da"):
+            try:
+                # The real dates stay: 2021, rehearsed as today, remains the current event.
+                next_event = create_next_event(event, read_programme_file(DEMO_NEXT_EVENT[1]),
+                                               slug=DEMO_NEXT_EVENT[0])
+            except DomainError as error:
+                problem = error.message
+    if next_event is not None:
+        next_committee = _demo_committee(next_event, municipality, chair, with_notes=False)
     db.session.commit()
     code = committee_service.format_join_code(committee.join_code)
     click.echo("")
     click.echo("delib demo er klar.")
     click.echo(f"  Deltagerkode til demo-udvalget: {code}")
     click.echo(f"  Formandens login: {DEMO_EMAIL} / {password}")
+    click.echo(f"  {event.title}: bidraget er indsendt og genåbnet, så du kan gennemgå noterne.")
+    click.echo("    Andre kommuners delte bidrag: "
+               f"/udvalg/{committee.id}/gennemgang/andre-kommuner")
+    if next_committee is not None:
+        click.echo(f"  {next_event.title}: opfølgning på handlingerne fra {event.title}:")
+        click.echo(f"    /udvalg/{next_committee.id}/gennemgang/opfoelgning")
+        click.echo("    KL's opfølgning, når 2022-bidraget er indsendt: "
+                   f"/kl/opfoelgning?event={next_event.slug}")
+    elif problem:
+        click.echo(f"  Topmødet {DEMO_NEXT_EVENT[0]} blev ikke oprettet: {problem}")
     click.echo("")

@@ -17,7 +17,7 @@ import random
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib.resources import files
 
@@ -271,10 +271,12 @@ class NoteSpec:
 
 
 def make_submission(committee: Committee, notes: list[NoteSpec], summaries=(), actions=(),
-                    submitted_by: str = "Formand", theme_meetings=()) -> Submission:
+                    submitted_by: str = "Formand", theme_meetings=(),
+                    shared_with_peers: bool = False) -> Submission:
     """A committee's next submitted version through the ORM; earlier versions stop being latest.
 
-    summaries: (task_or_None, message_or_None, body); actions: (task, title, responsible, status).
+    summaries: (task_or_None, message_or_None, body); actions: (task, title, responsible, status)
+    or (task, title, responsible, status, due date).
     For tests and demos only: the real flow is services/review.py's submit.
     """
     previous = db.session.scalar(
@@ -290,6 +292,7 @@ def make_submission(committee: Committee, notes: list[NoteSpec], summaries=(), a
         committee=committee, event=event, municipality_code=committee.municipality_code,
         version=(previous or 0) + 1, is_latest=True, submitted_by_name=submitted_by,
         talk_id=committee.talk_id, theme_meetings=list(theme_meetings),
+        shared_with_peers=shared_with_peers,
     )
     for spec in notes:
         submission.notes.append(SubmissionNote(
@@ -301,10 +304,11 @@ def make_submission(committee: Committee, notes: list[NoteSpec], summaries=(), a
         submission.summaries.append(SubmissionSummary(
             event_id=event.id, municipality_code=committee.municipality_code,
             task=task, message=message, body=body))
-    for task, title, responsible, status in actions:
+    for task, title, responsible, status, *due_on in actions:
         submission.actions.append(SubmissionAction(
             event_id=event.id, municipality_code=committee.municipality_code, task=task,
-            title=title, responsible=responsible, status=status))
+            title=title, responsible=responsible, status=status,
+            due_on=due_on[0] if due_on else None))
     db.session.add(submission)
     db.session.flush()
     return submission
@@ -539,3 +543,113 @@ def add_committee_demo_notes(committee: Committee, slot) -> int:
                             message_ids=[m.id for m in event.messages if m.number in messages]),
                   new_client_key(), 4000)
     return len(COMMITTEE_DEMO_NOTES)
+
+
+# --- the demo chair's contribution, the next summit and a few peers (seed-demo) -----------------
+
+#: The demo committee's chair summaries per task, in the words of its five notes.
+COMMITTEE_DEMO_SUMMARIES = {
+    1: "B&U-politikken fra 2016 lever ikke ude i institutionerne. Vi genbesøger den sammen med "
+       "lederne i stedet for at skrive en ny på rådhuset: færre mål, tydelig retning 0-18 år.",
+    2: "Fast ledernetværk for skole og dagtilbud pr. distrikt, så samarbejdet ikke kun sker på "
+       "de store lederdage. Samme tanke nationalt: en koordinationsgruppe på tværs.",
+    3: "30+ projekter, flere rettet mod de samme børn. Overblik til næste møde, og vi lukker dem, "
+       "der ikke skaber værdi. Til Chr.borg: én afgørelse pr. barn, ikke to love og to "
+       "sagsbehandlere.",
+    4: "Fraværsindsatsen følges af professionshøjskolen fra start, så vi ved, om den virker, og "
+       "kan dele erfaringerne med nabokommunerne.",
+}
+#: The demo committee's follow-up actions: (task, title, responsible, due date, status).
+COMMITTEE_DEMO_ACTIONS = [
+    (1, "Procesplan for revision af børne- og ungepolitikken til udvalgets aprilmøde",
+     "Børne- og ungedirektøren", date(2021, 4, 27), "planned"),
+    (2, "Etabler fast ledelsesforum for skole- og dagtilbudsledere i hvert distrikt",
+     "Skolechefen", date(2021, 8, 31), "planned"),
+    (3, "Samlet projektoversigt med økonomi, udløb og resultater", "Forvaltningen",
+     date(2021, 3, 16), "under_way"),
+    (4, "Aftale med professionshøjskolen om følgeforskning i fraværsindsatsen",
+     "Børne- og ungedirektøren", date(2021, 6, 30), "planned"),
+]
+
+
+def add_committee_demo_contribution(committee: Committee, chair) -> Submission | None:
+    """Submit the demo committee's contribution through the chair's own flow, then reopen it.
+
+    KL and the committee of the next summit see the submitted version; the chair can still
+    review the live notes (reopened: KL keeps the submitted version until the next submit).
+    Nothing happens once the committee has a submission, a summary or an action, so a chair's
+    own work in the demo is never overwritten.
+    """
+    from delib.models import Action, Summary
+    from delib.services.actions import ActionInput, create_action
+    from delib.services.submissions import reopen, submit
+    from delib.services.summaries import save_summary
+
+    for model in (Submission, Summary, Action):
+        if db.session.scalar(select(model.id).where(model.committee_id == committee.id)):
+            return None
+    tasks = {t.number: t for t in committee.event.tasks}
+    for number, body in COMMITTEE_DEMO_SUMMARIES.items():
+        if number in tasks:
+            save_summary(committee, tasks[number], chair, body, 0)
+    for number, title, responsible, due_on, status in COMMITTEE_DEMO_ACTIONS:
+        if number in tasks:
+            create_action(committee, chair, ActionInput(
+                task_id=tasks[number].id, title=title, responsible=responsible, due_on=due_on,
+                status=status))
+    # The personal-data check flags "Fraværsindsatsen" as a name; the chair saw it is not one.
+    submission = submit(committee, chair, show_authors=False, privacy_acknowledged=True)
+    reopen(committee, chair)
+    return submission
+
+
+#: Other municipalities' demo contributions, so the demo chair has peers to compare with:
+#: (municipality code, shared with other municipalities). All in the demo municipality's
+#: region and size group; Horsens does not share, so the chair must not see it. The choice
+#: follows seed_national_demo's rule (code % 3), so the national demo agrees with it.
+PEER_DEMO = ((746, True), (730, True), (615, False))
+
+
+def add_peer_demo(event: Event) -> list[Submission]:
+    """Clearly marked demo contributions of a few other municipalities (PEER_DEMO).
+
+    A municipality that already has a committee at the event (a real one, or the national
+    demo's) is left alone, so running this twice adds nothing.
+    """
+    corpus = load_corpus()
+    rng = random.Random(f"delib-peer-demo-{event.slug}")  # noqa: S311  # nosec B311
+    tasks = {t.number: t for t in event.tasks}
+    own_titles = {title for _n, title, *_rest in COMMITTEE_DEMO_ACTIONS}
+    summary_decks = {n: _Deck(rng, texts) for n, texts in sorted(corpus.summaries.items())}
+    action_deck = _Deck(rng, [(n, title, responsible)
+                              for n, rows in sorted(corpus.actions.items())
+                              for title, responsible in rows if title not in own_titles])
+    note_deck = _Deck(rng, corpus.in_context("general"))
+    slot = event.slots[0] if event.slots else None
+    created = []
+    for code, shared in PEER_DEMO:
+        municipality = db.session.get(Municipality, code)
+        if municipality is None or not tasks or db.session.scalar(select(Committee.id).where(
+                Committee.event_id == event.id, Committee.municipality_code == code)):
+            continue
+        committee = Committee(event=event, municipality=municipality, name=DEMO_COMMITTEE_NAME,
+                              join_code=new_join_code())
+        db.session.add(committee)
+        db.session.flush()
+        notes = [note_deck.draw() for _ in range(5)]
+        specs = [NoteSpec(body=n.text, tasks=_numbered(event.tasks, n.tasks),
+                          messages=_numbered(event.messages, n.messages),
+                          slot_id=slot.id if slot else None, key_point=i < 2)
+                 for i, n in enumerate(notes)]
+        summaries = [(tasks[n], None, summary_decks[n].draw())
+                     for n in sorted(rng.sample(sorted(tasks), k=min(3, len(tasks))))
+                     if n in summary_decks]
+        actions = [(tasks.get(n) or tasks[min(tasks)], title, responsible,
+                    # Submitted on the summit's day: nothing is done yet.
+                    rng.choice(("planned", "planned", "under_way")),
+                    event.starts_on + timedelta(days=rng.randint(60, 300)))
+                   for n, title, responsible in action_deck.draw_distinct(3)]
+        created.append(make_submission(committee, specs, summaries, actions,
+                                       submitted_by=DEMO_SUBMITTER,
+                                       shared_with_peers=shared))
+    return created
