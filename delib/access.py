@@ -183,6 +183,32 @@ def load_peer_action(committee: Committee, submission_action_id: int):
     return action
 
 
+def load_group_note(committee: Committee, note_id: int) -> Note:
+    """A note of one of the committee's groups that has sent its notes; 404 otherwise (a
+    group's unsent notes stay the group's)."""
+    from delib.services import groups
+
+    note = groups.group_note(committee, note_id)
+    if note is None:
+        abort(404)
+    return note
+
+
+#: What only a municipality's committee does: a discussion group's contribution goes to its
+#: committee, never straight to KL (nor to other municipalities, nor the follow-up).
+COMMITTEE_ONLY_ENDPOINTS = ("submissions.", "peers.", "follow_ups.update")
+
+
+def refuse_group_only(committee: Committee) -> None:
+    """403, saying why, for a group on a route that only a committee may use."""
+    from delib.web import error_response
+
+    if committee.parent_committee_id is not None and (request.endpoint or "").startswith(
+            COMMITTEE_ONLY_ENDPOINTS):
+        abort(error_response(403, _("En gruppe indsender ikke selv til KL. Send gruppens "
+                                    "noter til udvalget fra gruppens side.")))
+
+
 def load_summary_subject(committee: Committee, kind: str, subject_id: int):
     """The task ('opgave') or message ('budskab') of the committee's event a summary is about;
     404 otherwise."""
@@ -245,6 +271,7 @@ def committee_view(need: str = ROLE_PARTICIPANT):
             if not current_user.is_authenticated:
                 return _unauthorized()
             committee, role = load_committee(committee_id, need=need)
+            refuse_group_only(committee)
             if wants_role:
                 kwargs["role"] = role
             return view(committee=committee, **kwargs)

@@ -97,6 +97,14 @@ EXPECTED = {
     # (A has, in this world); never participants (test_peers_show_only_what_was_shared).
     "peers.index": CHAIRS_A,
     "peers.take_over": CHAIRS_A,
+    # Discussion groups (tests/test_groups.py): A's chairs create a group under A; sending
+    # (a group's chair) and taking a group's note over (A's chairs) are POSTs, so only their
+    # refusals run here (A is no group and note_a no group's note: both would 404 for chairs).
+    "groups.create": CHAIRS_A,
+    "groups.send": CHAIRS_A,
+    "groups.take_over": CHAIRS_A,
+    # A group's own time for a break: A is no group, so it is not found for anyone here.
+    "groups.own_break": NOBODY,
     # The API's description is public; its data needs a bearer token (see PREFIX_RULES).
     "kl_api.openapi": EVERYONE,
     # KL's API keys belong to the person who made them (here: the KL analyst's key).

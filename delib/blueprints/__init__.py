@@ -28,6 +28,9 @@ def register_blueprints(app: Flask) -> None:
     from delib.blueprints import peers
 
     app.register_blueprint(peers.bp)
+    from delib.blueprints import groups
+
+    app.register_blueprint(groups.bp)
     from delib.blueprints import kl
 
     app.register_blueprint(kl.bp)

@@ -27,11 +27,11 @@ from delib.blueprints.review import PREFIX
 from delib.extensions import limiter
 from delib.forms import ConfirmForm, optional_int
 from delib.forms.notes import ChairNoteForm, HideForm, MergeForm, NoteForm, SuggestionDecisionForm
-from delib.services import DomainError, contribution, suggestions
+from delib.services import DomainError, contribution, groups, suggestions
 from delib.services import notes as service
 from delib.services.contribution import latest_submission
 from delib.services.notes import NoteConflict, NoteInput, curation
-from delib.services.programme import pick_slot, slot_questions, slot_state
+from delib.services.programme import slot_questions
 from delib.uow import reads_first, unit_of_work
 from delib.web import add_error, error_response, is_partial_request, render
 
@@ -85,7 +85,9 @@ def _break_context(committee, role, slot, form):
     now = datetime.now(committee.event.tz)
     return dict(
         committee=committee, role=role, slot=slot, form=form, event=committee.event,
-        state=slot_state(committee.event, slot, now), questions=slot_questions(committee, slot),
+        # A discussion group may have its own time for the break (services/groups.py).
+        state=groups.break_state(committee, slot, now),
+        questions=slot_questions(committee, slot),
         notes=service.note_cards(committee.id, slot.id), viewer=current_user,
         submission=latest_submission(committee),
         **_list_state(committee, slot),
@@ -96,7 +98,7 @@ def _break_context(committee, role, slot, form):
 @committee_view()
 def current(committee):
     """Send the committee to the break that is on now (or the next one)."""
-    slot = pick_slot(committee.event, datetime.now(committee.event.tz))
+    slot = groups.pick_break(committee, datetime.now(committee.event.tz))
     require(slot is not None)
     return redirect(url_for("notes.session", committee_id=committee.id, slot_id=slot.id))
 

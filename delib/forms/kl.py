@@ -88,6 +88,8 @@ class FilterForm(FlaskForm):
     municipality = FilterChoice(_l("Den valgte kommune findes ikke."))
     size = FilterChoice(_l("Den valgte størrelsesgruppe findes ikke."), coerce=_filter_value)
     key_points = Flag()
+    grupper = FilterChoice(_l("Det valgte om gruppernes noter findes ikke."),
+                           coerce=_filter_value)
     tema = StringField(filters=[_cut(80)])
     # Typed text like any other: NUL and bidi overrides dropped before it is echoed back.
     q = StringField(filters=[lambda value: plain_text(value).strip()[:MAX_QUERY]])
@@ -95,7 +97,7 @@ class FilterForm(FlaskForm):
     per_page = IntegerField(validators=[NumberRange(1)])
 
     FILTERS = ("task", "message", "talk", "theme_meeting", "slot", "region", "municipality",
-               "size")
+               "size", "grupper")
 
     @classmethod
     def for_event(cls, event, args: Mapping) -> "FilterForm":
@@ -113,6 +115,7 @@ class FilterForm(FlaskForm):
             "region": lambda: list(overview.regions()),
             "municipality": overview.municipality_codes,
             "size": lambda: list(overview.SIZE_ORDER),
+            "grupper": lambda: list(overview.GROUP_CHOICES),
         }
         for name, values in choices.items():
             field = form[name]
@@ -127,7 +130,7 @@ class FilterForm(FlaskForm):
         attrs = {"task": "task_id", "message": "message_id", "talk": "talk_id",
                  "theme_meeting": "theme_meeting_id", "slot": "slot_id",
                  "region": "region_code", "municipality": "municipality_code",
-                 "size": "size_group"}
+                 "size": "size_group", "grupper": "groups"}
         for name in self.FILTERS:
             field = self[name]
             if field.errors:

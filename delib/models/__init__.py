@@ -3,7 +3,13 @@
 from delib.models.accounts import Participant, User, UserSession
 from delib.models.api_tokens import ApiToken
 from delib.models.base import utcnow
-from delib.models.committees import Committee, committee_chairs, committee_theme_meetings
+from delib.models.committees import (
+    Committee,
+    GroupBreak,
+    GroupNoteSource,
+    committee_chairs,
+    committee_theme_meetings,
+)
 from delib.models.municipalities import Municipality
 from delib.models.notes import Note, NoteRevision, NoteSuggestion, note_messages, note_tasks
 from delib.models.programme import (
@@ -52,6 +58,8 @@ __all__ = [
     "Committee",
     "DiscussionSlot",
     "Event",
+    "GroupBreak",
+    "GroupNoteSource",
     "Message",
     "Municipality",
     "Note",

@@ -177,6 +177,8 @@ class SubmissionNote(db.Model):
     #: Empty unless the chair chose to show authors to KL.
     author_name: Mapped[str] = mapped_column(String(80), default="")
     key_point: Mapped[bool] = mapped_column(default=False)
+    #: The discussion group the chair took this note over from (""): KL sees it marked.
+    source_group: Mapped[str] = mapped_column(String(150), default="", server_default="")
     written_at: Mapped[datetime]
 
     submission = relationship("Submission", back_populates="notes")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from delib.extensions import db
 from delib.models import (
     Committee,
+    GroupNoteSource,
     Submission,
     SubmissionAction,
     SubmissionNote,
@@ -57,12 +58,16 @@ def submit(committee: Committee, approver, show_authors: bool,
         talk=committee.talk, theme_meetings=list(committee.theme_meetings), **common,
     )
     copies = []
+    # Notes the chair took over from the municipality's discussion groups stay marked at KL.
+    from_groups = dict(db.session.execute(
+        select(GroupNoteSource.note_id, GroupNoteSource.group_name)
+        .where(GroupNoteSource.note_id.in_([note.id for note in notes]))).all())
     for note in notes:
         row = SubmissionNote(
             note_id=note.id, slot_id=note.slot_id, talk_id=note.talk_id,
             theme_meeting_id=note.theme_meeting_id, body=note.body,
             author_name=note.author_name if show_authors else "", key_point=note.key_point,
-            written_at=note.created_at, **common,
+            source_group=from_groups.get(note.id, ""), written_at=note.created_at, **common,
         )
         copies.append((note, row))
         submission.notes.append(row)

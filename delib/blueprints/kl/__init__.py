@@ -16,6 +16,7 @@ from flask_babel import force_locale, format_decimal, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import configure_mappers
 
+from delib.services.kl import overview as kl_overview
 from delib.services.kl.exports import STATUS_LABELS
 from delib.services.language import classifier, danish
 from delib.services.municipalities import SIZE_LABELS, size_group
@@ -66,7 +67,8 @@ def warm_up(app: Flask | None) -> None:
 @bp.context_processor
 def _kl_context():
     return {"size_labels": {key: str(label) for key, label in SIZE_LABELS.items()},
-            "size_group_of": size_group, "status_labels": STATUS_LABELS}
+            "size_group_of": size_group, "status_labels": STATUS_LABELS,
+            "group_choices": kl_overview.GROUP_CHOICES}
 
 
 @bp.app_template_filter("thousands")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import (
     and_,
@@ -61,6 +62,12 @@ PER_PAGE = 50
 # --- filters -----------------------------------------------------------------------------------
 
 
+#: Notes the committees took over from their discussion groups: leave them out, or only them.
+GROUPS_LEFT_OUT, GROUPS_ONLY = "uden", "kun"
+GROUP_CHOICES = {GROUPS_LEFT_OUT: _l("Uden gruppernes noter"),
+                 GROUPS_ONLY: _l("Kun noter fra kommunernes grupper")}
+
+
 @dataclass
 class Filters:
     """What KL narrows the contributions to. Ids are checked against the event when parsed."""
@@ -74,6 +81,8 @@ class Filters:
     size_group: str | None = None
     municipality_code: int | None = None
     key_points: bool = False
+    #: The notes taken over from discussion groups: "uden" leaves them out, "kun" shows only them.
+    groups: str | None = None
     #: A recurring theme (services/kl/themes.py): its key, its label, and the ids of its notes,
     #: found among the notes under the other filters.
     theme_key: str | None = None
@@ -88,7 +97,7 @@ class Filters:
             "theme_meeting": self.theme_meeting_id, "slot": self.slot_id,
             "region": self.region_code, "size": self.size_group,
             "municipality": self.municipality_code, "key_points": 1 if self.key_points else None,
-            "tema": self.theme_key,
+            "grupper": self.groups, "tema": self.theme_key,
         }
         return {k: v for k, v in args.items() if v not in (None, "")}
 
@@ -154,6 +163,10 @@ def _apply_note_filters(stmt, f: Filters):
         stmt = stmt.where(SubmissionNote.slot_id == f.slot_id)
     if f.key_points:
         stmt = stmt.where(SubmissionNote.key_point.is_(True))
+    if f.groups == GROUPS_LEFT_OUT:
+        stmt = stmt.where(SubmissionNote.source_group == "")
+    elif f.groups == GROUPS_ONLY:
+        stmt = stmt.where(SubmissionNote.source_group != "")
     if f.theme_note_ids is not None:
         stmt = stmt.where(SubmissionNote.id.in_(f.theme_note_ids))
     return stmt
@@ -186,20 +199,24 @@ def _participation_rows(event_id: int, draft_counts: bool = True):
     """
     committees = (
         select(Committee.municipality_code.label("code"), func.count().label("n"))
-        .where(Committee.event_id == event_id).group_by(Committee.municipality_code).subquery()
+        # A municipality's own discussion groups are not committees, and their notes reach KL
+        # only through the committee.
+        .where(Committee.event_id == event_id, Committee.parent_committee_id.is_(None))
+        .group_by(Committee.municipality_code).subquery()
     )
     if draft_counts:
         notes = (
             select(Committee.municipality_code.label("code"), func.count(Note.id).label("n"))
             .join(Note, Note.committee_id == Committee.id)
-            .where(Committee.event_id == event_id, Note.deleted_at.is_(None))
+            .where(Committee.event_id == event_id, Committee.parent_committee_id.is_(None),
+                   Note.deleted_at.is_(None))
             .group_by(Committee.municipality_code).subquery()
         )
     else:
         notes = (
             select(Committee.municipality_code.label("code"), literal(1).label("n"))
-            .where(Committee.event_id == event_id, exists().where(
-                Note.committee_id == Committee.id, Note.deleted_at.is_(None)))
+            .where(Committee.event_id == event_id, Committee.parent_committee_id.is_(None),
+                   exists().where(Note.committee_id == Committee.id, Note.deleted_at.is_(None)))
             .group_by(Committee.municipality_code).subquery()
         )
     submitted = (
@@ -583,6 +600,8 @@ def describe(event: Event, f: Filters) -> list[str]:
         parts.append(db.session.get(Municipality, f.municipality_code).name)
     if f.key_points:
         parts.append(_("Kun hovedpointer"))
+    if f.groups:
+        parts.append(str(GROUP_CHOICES[f.groups]))
     if f.theme_label:
         parts.append(_("Tema: %(label)s", label=f.theme_label))
     return parts
