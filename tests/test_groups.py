@@ -170,6 +170,19 @@ def test_take_over_keeps_source_and_reaches_kl_without_the_rest(scene, chair_cli
     assert "findes ikke" in text_of(kl.get("/kl/noter?grupper=alle"))
 
 
+def test_a_group_is_not_asked_to_follow_up_last_summits_actions(make_user, make_committee):
+    from delib.services import follow_ups, groups
+    from tests.fixtures.follow_ups import build_two_events
+
+    # Only the committee reports on the municipality's commitments; its groups feed it notes.
+    two = build_two_events(make_user, make_committee)
+    network = groups.create_group(two.aarhus_2022, "Skoleledernetværket", two.chair)
+    db.session.commit()
+    assert follow_ups.previous_actions(two.aarhus_2022)  # the committee is asked
+    assert follow_ups.previous_event(network) is None
+    assert follow_ups.previous_actions(network) == []
+
+
 def test_group_never_submits_to_kl(scene, chair_client, group, group_notes):
     response = chair_client.get(f"/udvalg/{group.id}/gennemgang/godkend")
     assert response.status_code == 403

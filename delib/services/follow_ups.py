@@ -53,7 +53,12 @@ class PreviousAction:
 
 
 def previous_event(committee: Committee) -> Event | None:
-    """The latest event before the committee's with a submission from its municipality."""
+    """The latest event before the committee's with a submission from its municipality.
+
+    None for a discussion group: the committee it feeds reports on the municipality's actions.
+    """
+    if committee.parent_committee_id is not None:
+        return None
     return db.session.scalar(
         select(Event).join(Submission, Submission.event_id == Event.id)
         .where(Submission.municipality_code == committee.municipality_code,
