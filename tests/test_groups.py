@@ -1,6 +1,7 @@
 """Discussion groups beyond the committee: a group has its own code and notes, sends them to
 the municipality's committee, whose chair takes points over (source kept) into what goes to KL."""
 
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -234,6 +235,10 @@ def test_group_picks_its_own_time_for_a_break(scene, chair_client, group):
     # The break screen counts down to the group's time, not the summit's.
     screen = chair_client.get(f"/udvalg/{group.id}/pauser/{lunch.id}").get_data(as_text=True)
     assert "Pausen begynder kl. 14" in screen and "slutter kl. 15" in screen
+    # Its tab in the row of breaks shows the group's day and time, the others the summit's.
+    tab = re.search(rf'<a href="[^"]*/pauser/{lunch.id}" aria-current="page">([^<]*)</a>',
+                    screen).group(1)
+    assert "14.00" in tab and day.strftime("%-d/%-m") in tab
     summit = chair_client.get(f"/udvalg/{scene.committee.id}/pauser/{lunch.id}")
     assert "Pausen er slut" in summit.get_data(as_text=True)
     # "The break on now" goes to the group's coming break; the committee's to its last one.
