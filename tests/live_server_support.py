@@ -1,8 +1,47 @@
-"""A minimal browser for tests that talk to a real server process (gunicorn) over HTTP."""
+"""A real server process (gunicorn) for tests, and a minimal browser that talks to it."""
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from http.client import HTTPConnection
+from pathlib import Path
 from urllib.parse import urlencode
+
+import pytest
+
+
+@contextmanager
+def gunicorn(args: list[str], env: dict, log_path: Path, ready, timeout: float = 90):
+    """gunicorn with these arguments in its own process group, until `ready()` is true (an
+    OSError while it starts counts as not yet); stopped, with every worker, on the way out."""
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", *args], env=env, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if ready():
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("gunicorn did not start:\n" + log_path.read_text())
+            time.sleep(0.2)
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
 
 
 class Browser:

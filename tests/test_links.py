@@ -4,17 +4,14 @@ BASE_URL, a request for any other host is refused, and no server names its versi
 import http.client
 import os
 import re
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from delib import create_app
 from tests.conftest import _config, text_of
+from tests.live_server_support import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://delib.example.dk"
@@ -165,35 +162,19 @@ def test_gunicorn_with_the_deploy_config_names_no_version(tmp_path):
     env = {**os.environ, "DELIB_SECRET_KEY": "server-header-test",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'server.sqlite'}",
            "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
-    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-         "--chdir", str(ROOT), "wsgi:app"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", "/static/delib.css")
-                response = connection.getresponse()
-                response.read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail("gunicorn did not start:\n"
-                                + (tmp_path / "gunicorn.log").read_text())
-                time.sleep(0.2)
+    answers = {}
+
+    def ready():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/static/delib.css")
+        answers["css"] = connection.getresponse()
+        answers["css"].read()
+        return True
+
+    with gunicorn(["-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--chdir", str(ROOT),
+                   "wsgi:app"], env, tmp_path / "gunicorn.log", ready, timeout=60):
+        response = answers["css"]
         assert response.status == 200
         server = response.getheader("Server") or ""
         assert not re.search(r"\d", server), server
         assert not re.search(r"gunicorn|werkzeug|python", server, re.I), server
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()

@@ -8,18 +8,14 @@ it, and each participant sees the other's note on a worker other than the one th
 
 import os
 import re
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from delib.extensions import db
-from tests.live_server_support import Browser, hidden_value
+from tests.live_server_support import Browser, gunicorn, hidden_value
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,34 +59,13 @@ def server(app, tmp_path, make_committee, event):
         "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), str(ROOT),
                                                     os.environ.get("PYTHONPATH")])),
     }
-    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "4", "--bind", f"127.0.0.1:{port}",
-         "--chdir", str(tmp_path), "--graceful-timeout", "2", "pidapp:application"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                status, _t = Browser(port).request("GET", "/deltag")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail("gunicorn did not start:\n" + (tmp_path / "gunicorn.log").read_text())
-            time.sleep(0.2)
-        yield port, committee, slot
+        with gunicorn(["--workers", "4", "--bind", f"127.0.0.1:{port}", "--chdir", str(tmp_path),
+                       "--graceful-timeout", "2", "pidapp:application"], env,
+                      tmp_path / "gunicorn.log",
+                      lambda: Browser(port).request("GET", "/deltag")[0] == 200):
+            yield port, committee, slot
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
         # The workers held connections of their own; the fixture's drop_all must not wait on them.
         db.session.remove()
 
