@@ -35,6 +35,24 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+
+
+def origin_of(url: str | None) -> str:
+    """scheme://host[:port] of a URL, or "" for none."""
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def content_security_policy(stream_url: str | None) -> str:
+    """The CSP; connect-src names the stream's origin when the stream has its own
+    (STREAM_URL, see delib/stream.py)."""
+    stream_origin = origin_of(stream_url)
+    if not stream_origin:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("connect-src 'self'",
+                                           f"connect-src 'self' {stream_origin}")
+
+
 ERROR_MESSAGES = {
     400: _l("Forespørgslen kunne ikke forstås. Prøv igen."),
     403: _l("Du har ikke adgang til denne side."),
@@ -179,7 +197,8 @@ def register_web(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code in (301, 302, 303, 304, 307, 308):
             return error
-        message = ERROR_MESSAGES.get(error.code)
+        # An exception of ours may carry its own Danish message (the note limit's, say).
+        message = getattr(error, "message", None) or ERROR_MESSAGES.get(error.code)
         if message is None:
             message = error.description or ""
         return error_response(error.code or 500, str(message))
@@ -188,10 +207,12 @@ def register_web(app: Flask) -> None:
     def server_error(error):
         return error_response(500, str(ERROR_MESSAGES[500]))
 
+    policy = content_security_policy(app.config.get("STREAM_URL"))
+
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Content-Security-Policy", policy)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")

@@ -66,6 +66,7 @@ EXPECTED = {
     "main.set_language": EVERYONE,
     "legal.privacy": EVERYONE,
     "legal.accessibility": EVERYONE,
+    "legal.was": EVERYONE,  # a redirect to the accessibility statement
     "auth.login": EVERYONE,
     "auth.logout": EVERYONE,
     "auth.join": EVERYONE,
@@ -78,6 +79,8 @@ EXPECTED = {
     "notes.current": MEMBERS_A,
     "notes.session": MEMBERS_A,
     "notes.index": MEMBERS_A,
+    "notes.stream": MEMBERS_A,  # server push: the same members as the polled list
+    "notes.screen": MEMBERS_A,  # the big screen in the committee room
     "notes.create": MEMBERS_A,
     "notes.update": AUTHOR_A,
     "notes.delete": AUTHOR_A,
@@ -91,6 +94,9 @@ EXPECTED = {
     # Follow-up on the previous summit's actions: the committee sees it, its chairs update it.
     "follow_ups.index": MEMBERS_A,
     "follow_ups.update": CHAIRS_A,
+    # The draft referat members read and agree to (tests/test_agreements.py); the round itself
+    # (agreements.index/open_round/close_round) and the attendance list are the chairs'.
+    "agreements.read": MEMBERS_A,
     "kl.follow_up": KL,
     "kl_api.follow_ups_": NOBODY,  # a bearer token only, like the rest of the API
     # Peers: other municipalities' shared contributions, for A's chairs once A has submitted
@@ -308,6 +314,12 @@ def forbidden_markers(role, allowed: bool) -> list[str]:
     if role in KL and allowed:
         return [A_SECRET, A_AUTHOR]
     return [A_SECRET, A_AUTHOR, A_COMMITTEE, A_SUBMITTED]
+
+
+@pytest.fixture
+def app_config():
+    # The matrix reads every answer whole: an allowed stream (notes.stream) closes at once.
+    return {"STREAM_MAX_SECONDS": 0.2}
 
 
 @pytest.fixture

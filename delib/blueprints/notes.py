@@ -3,13 +3,13 @@ arrive, edit and delete one's own) and the chair's changes in review (edit, hide
 merge, unmerge, key point, history, suggestion decisions)."""
 
 import json
-from datetime import datetime, timedelta
-from typing import NamedTuple
+from datetime import datetime
 
 from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm.exc import StaleDataError
 
 from delib.access import (
@@ -23,17 +23,20 @@ from delib.access import (
     signed_in_participant_generation,
     signed_in_participant_id,
 )
+from delib.auth import current_user_session
 from delib.blueprints.review import PREFIX
 from delib.extensions import limiter
 from delib.forms import ConfirmForm, optional_int
 from delib.forms.notes import ChairNoteForm, HideForm, MergeForm, NoteForm, SuggestionDecisionForm
-from delib.services import DomainError, contribution, groups, suggestions
+from delib.services import DomainError, contribution, groups, privacy, suggestions
 from delib.services import notes as service
 from delib.services.contribution import latest_submission
 from delib.services.notes import NoteConflict, NoteInput, curation
+from delib.services.notes.feed import SCREEN, NotesFeed, Viewer, viewer_of
 from delib.services.programme import slot_questions
+from delib.stream import Subscriber, hub_for, sse
 from delib.uow import reads_first, unit_of_work
-from delib.web import add_error, error_response, is_partial_request, render
+from delib.web import add_error, error_response, is_partial_request, origin_of, render
 
 bp = Blueprint("notes", __name__)
 
@@ -56,11 +59,6 @@ def _input(form: NoteForm) -> NoteInput:
                      suggested_message_ids=[i for i in form.suggested_messages.data or [] if i])
 
 
-def _list_etag(stamp: service.NotesStamp, committee_id: int, slot_id: int, viewer_id: str) -> str:
-    """The list's ETag: the notes' stamp, and who looks (own notes get edit links)."""
-    return f"n{committee_id}-{stamp.etag}-s{slot_id}-{viewer_id}-{get_locale()}"
-
-
 def _not_modified(etag: str):
     response = make_response("", 304)
     return _list_headers(response, etag)
@@ -73,11 +71,23 @@ def _list_headers(response, etag: str):
     return response
 
 
-def _list_state(committee, slot) -> dict:
-    """The list's stamp, ETag and the poll's settings, for the list and its partials."""
-    stamp = service.notes_stamp(committee.id)
-    return dict(stamp=stamp, etag=_list_etag(stamp, committee.id, slot.id, current_user.get_id()),
-                poll_seconds=current_app.config["NOTES_POLL_SECONDS"])
+def _list_state(committee, slot, viewer: Viewer | None = None) -> dict:
+    """The list's stamp, ETag, the poll's settings and the stream's address (NotesFeed), for
+    the list and its partials."""
+    feed = NotesFeed(committee.id, slot.id)
+    viewer = viewer or viewer_of(current_user)
+    return dict(feed=feed, stamp=feed.stamp(), etag=feed.etag(viewer.key, get_locale()),
+                poll_seconds=current_app.config["NOTES_POLL_SECONDS"],
+                stream_url=_stream_url(committee.id, slot.id, feed.cursor(),
+                                       screen=viewer.kind == "screen"),
+                screen=viewer.kind == "screen")
+
+
+def _stream_url(committee_id: int, slot_id: int, cursor: int, screen: bool = False) -> str:
+    """Where the break screen opens its stream: the page's origin, or STREAM_URL's."""
+    path = url_for("notes.stream", committee_id=committee_id, slot_id=slot_id, efter=cursor,
+                   visning="skaerm" if screen else None)
+    return (current_app.config.get("STREAM_URL") or "").rstrip("/") + path
 
 
 def _break_context(committee, role, slot, form):
@@ -88,10 +98,14 @@ def _break_context(committee, role, slot, form):
         # A discussion group may have its own time for the break (services/groups.py).
         state=groups.break_state(committee, slot, now),
         questions=slot_questions(committee, slot),
-        notes=service.note_cards(committee.id, slot.id), viewer=current_user,
-        submission=latest_submission(committee),
-        **_list_state(committee, slot),
+        viewer=current_user, submission=latest_submission(committee),
+        **_with_cards(_list_state(committee, slot)),
     )
+
+
+def _with_cards(state: dict) -> dict:
+    """The list's state with its cards, read by the same feed."""
+    return dict(state, notes=state["feed"].cards())
 
 
 @bp.get("/udvalg/<int:committee_id>/pause")
@@ -119,14 +133,10 @@ def session(committee, role, slot_id: int):
 @limiter.exempt  # no limit applies to it, and checking for one costs every poll in the country
 def index(committee_id: int, slot_id: int):
     """The notes list, polled by the break screen: 304 when nothing changed, else the changes."""
+    if request.args.get("visning") == "skaerm":
+        # The big screen's fallback poll: nobody's own cards, whoever is signed in.
+        return _list(committee_id, slot_id, SCREEN)
     return _participant_poll(committee_id, slot_id) or _list(committee_id, slot_id)
-
-
-class _Viewer(NamedTuple):
-    """Who looks at the cards (own notes get edit links), without loading the account."""
-
-    kind: str
-    id: int
 
 
 def _participant_poll(committee_id: int, slot_id: int):
@@ -143,61 +153,121 @@ def _participant_poll(committee_id: int, slot_id: int):
     generation = signed_in_participant_generation()
     if participant_id is None or generation is None:
         return None
-    stamp = service.participant_notes_stamp(committee_id, participant_id, generation)
-    if stamp is None:
+    feed = NotesFeed(committee_id, slot_id)
+    viewer = Viewer("participant", participant_id)
+    if feed.participant_stamp(participant_id, generation) is None:
         return None
-    etag = _list_etag(stamp, committee_id, slot_id, f"p:{participant_id}")
+    etag = feed.etag(viewer.key, get_locale())
     if etag in request.if_none_match:
         return _not_modified(etag)
-    return _changes(committee_id, slot_id, stamp, etag, _Viewer("participant", participant_id))
+    return _changes(feed, etag, viewer)
 
 
-def _changes(committee_id: int, slot_id: int, stamp, etag: str, viewer):
+def _changes(feed: NotesFeed, etag: str, viewer: Viewer):
     """Only the notes changed since the browser's cursor, for delib.js to merge; or None.
 
     None (the whole list instead) without htmx or a cursor, or after many changes.
     """
-    since = service.cursor_time(request.args.get("efter")) if is_partial_request() else None
-    if since is None:
+    if not is_partial_request():
         return None
-    overlap = timedelta(seconds=current_app.config["NOTES_POLL_OVERLAP_SECONDS"])
-    changed = service.note_cards_changed_since(committee_id, slot_id, since - overlap,
-                                               current_app.config["NOTES_POLL_MAX_CHANGES"])
+    changed = feed.changed_since(request.args.get("efter"))
     if changed is None:
         return None
-    # Rendered without Flask's context processors: Flask-Login's would load the signed-in
-    # account for every poll, and these cards only need `viewer`.
-    html = current_app.jinja_env.get_template("notes/_changes.html").render(
-        changed=changed, viewer=viewer, stamp=stamp, etag=etag,
-        count=service.count_live_notes(committee_id, slot_id))
-    response = make_response(html)
+    response = make_response(feed.changes_html(changed, viewer, etag))
     # Only the out-of-band parts apply: the list element itself stays, and so does its timer.
     response.headers["HX-Reswap"] = "none"
     return _list_headers(response, etag)
 
 
 @member_required
-def _list(committee_id: int, slot_id: int):
+def _list(committee_id: int, slot_id: int, viewer: Viewer | None = None):
     """The notes list for anyone in the committee: 304, the changes, or the whole list."""
     committee, _role = load_committee(committee_id)
     slot = load_slot(committee, slot_id)
-    state = _list_state(committee, slot)
+    viewer = viewer or viewer_of(current_user)
+    state = _list_state(committee, slot, viewer)
     if state["etag"] in request.if_none_match:
         return _not_modified(state["etag"])
-    changes = _changes(committee.id, slot.id, state["stamp"], state["etag"], current_user)
+    changes = _changes(state["feed"], state["etag"], viewer)
     if changes is not None:
         return changes
     response = render("notes/list.html", "notes/_list.html", committee=committee, slot=slot,
-                      notes=service.note_cards(committee.id, slot.id), viewer=current_user,
-                      oob=False, **state)
+                      viewer=viewer, oob=False, **_with_cards(state))
     return _list_headers(response, state["etag"])
+
+
+@bp.get("/udvalg/<int:committee_id>/pauser/<int:slot_id>/stroem")
+@limiter.exempt  # a member's stream is never refused with 429 (access is checked below)
+@committee_view()
+def stream(committee, role, slot_id: int):
+    """The break's notes pushed as Server-Sent Events: what changed since the browser's cursor
+    at once, then every change as it is saved, until access ends (delib/stream.py)."""
+    slot = load_slot(committee, slot_id)
+    viewer = SCREEN if request.args.get("visning") == "skaerm" else viewer_of(current_user)
+    locale = str(get_locale())
+    user_session = current_user_session()
+    subscriber = Subscriber(
+        committee.id, slot.id, viewer, locale,
+        generation=signed_in_participant_generation() if viewer.kind == "participant" else None,
+        session_id=user_session.id if user_session is not None else None,
+        csrf=generate_csrf() if viewer.kind != "screen" else "")
+    hub = hub_for(current_app._get_current_object())
+    # Registered before the catch-up is read: a change saved in between comes twice (the
+    # browser merges by id), never not at all.
+    hub.subscribe(subscriber)
+    first = []
+    try:
+        feed = NotesFeed(committee.id, slot.id)
+        cursor = request.headers.get("Last-Event-ID") or request.args.get("efter")
+        changed = feed.changed_since(cursor, limit=None)
+        if changed:
+            first.append(sse("notes", feed.changes_html(changed, viewer,
+                                                        feed.etag(viewer.key, locale)),
+                             feed.cursor()))
+    except BaseException:
+        hub.unsubscribe(subscriber)
+        raise
+    response = current_app.response_class(hub.events(subscriber, first),
+                                          mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx passes each event on at once
+    return response
+
+
+@bp.after_request
+def _stream_cors(response):
+    """The stream on its own origin (STREAM_URL) answers the app's own origin only."""
+    if request.endpoint == "notes.stream" and current_app.config.get("STREAM_URL"):
+        response.headers["Access-Control-Allow-Origin"] = origin_of(
+            current_app.config.get("BASE_URL") or request.host_url)
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        response.headers["Access-Control-Allow-Headers"] = "Last-Event-ID"
+        response.vary.add("Origin")
+    return response
+
+
+@bp.get("/udvalg/<int:committee_id>/pauser/<int:slot_id>/skaerm")
+@committee_view()
+def screen(committee, role, slot_id: int):
+    """The break on the committee room's big screen: countdown, questions and the notes as
+    they arrive, in large type; read-only."""
+    slot = load_slot(committee, slot_id)
+    now = datetime.now(committee.event.tz)
+    state = _list_state(committee, slot, SCREEN)
+    response = render("notes/screen.html", committee=committee, slot=slot, event=committee.event,
+                      state=groups.break_state(committee, slot, now),
+                      questions=slot_questions(committee, slot), viewer=SCREEN,
+                      **_with_cards(state))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/udvalg/<int:committee_id>/pauser/<int:slot_id>/noter")
 @reads_first
 @committee_view()
-@limiter.limit(lambda: current_app.config.get("NOTES_RATE_LIMIT", "30 per minute"),
-               key_func=lambda: current_user.get_id())
+# Refused only by the per-person note limit, counted in the database (services.notes.post_note)
+# so it holds across workers and servers; never by an address a whole room shares.
+@limiter.exempt
 def create(committee, role, slot_id: int):
     """Post a note; a resend with the same key returns the note already saved."""
     slot = load_slot(committee, slot_id)
@@ -248,7 +318,8 @@ def _saved_answer(committee, slot, note, status: int):
 @limiter.limit(lambda: current_app.config.get("SUGGEST_RATE_LIMIT", "120 per minute"),
                key_func=lambda: current_user.get_id())
 def suggest(committee, slot_id: int):
-    """While a note is typed: the model's suggested tasks and messages, as chips by the boxes.
+    """While a note is typed: the model's suggested tasks and messages, as chips by the boxes,
+    and the name guard's warning when the text seems to identify a person.
 
     A POST, so the note's text never lands in a URL or a log; nothing is stored.
     """
@@ -257,7 +328,8 @@ def suggest(committee, slot_id: int):
     ticked = {"task": set(form.tasks.data or []), "message": set(form.messages.data or [])}
     offers = [offer for offer in suggestions.offers_for_text(committee.event, form.body.data)
               if offer.target_id not in ticked[offer.kind]]
-    response = render("notes/_suggestions.html", offers=offers)
+    response = render("notes/_suggestions.html", offers=offers,
+                      findings=privacy.flag_personal_data(form.body.data or ""))
     response.headers["Cache-Control"] = "no-store"
     return response
 

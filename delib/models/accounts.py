@@ -66,6 +66,9 @@ class Participant(UserMixin, db.Model):
     #: Kept in the participant's session cookie at joining: raising it (a new join code) ends
     #: every session made before, which the cookie alone could not tell.
     session_generation: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    #: When the participant's access last changed (removed, a new generation): the stream
+    #: process reads this once per tick for all its subscribers, so an open stream ends at once.
+    access_changed_at: Mapped[datetime | None] = mapped_column(index=True)
 
     committee = relationship("Committee", back_populates="participants")
 
@@ -99,4 +102,5 @@ class UserSession(db.Model):
     os: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    ended_at: Mapped[datetime | None]
+    #: Indexed: the stream process asks once per tick which sessions ended since the last one.
+    ended_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -3,6 +3,7 @@
 import secrets
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from delib.extensions import db
@@ -167,6 +168,8 @@ def remove_participant(committee: Committee, participant: Participant) -> None:
     if participant.committee_id != committee.id:
         raise DomainError(_("Deltageren hører ikke til dette udvalg."))
     participant.removed_at = utcnow()
+    # An open stream of theirs ends at the stream process's next tick (delib/stream.py).
+    participant.access_changed_at = participant.removed_at
     db.session.flush()
 
 
@@ -183,8 +186,9 @@ def choose(committee: Committee, talk_id: int | None, theme_meeting_ids: list[in
     unique_ids = list(dict.fromkeys(theme_meeting_ids or []))
     if len(unique_ids) > event.max_theme_meetings:
         raise DomainError(
-            _("I kan højst vælge %(n)d temamøder. Fravælg et, og gem igen.",
-              n=event.max_theme_meetings),
+            ngettext("I kan højst vælge %(num)d temamøde. Fravælg et, og gem igen.",
+                     "I kan højst vælge %(num)d temamøder. Fravælg et, og gem igen.",
+                     event.max_theme_meetings),
             field="theme_meetings",
         )
     meetings = []

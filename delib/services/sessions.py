@@ -137,14 +137,17 @@ def end_participant(participant: Participant) -> None:
     """End the participant's session wherever it is (a new generation; the cookie is old)."""
     db.session.execute(
         update(Participant).where(Participant.id == participant.id)
-        .values(session_generation=Participant.session_generation + 1))
+        # access_changed_at: an open stream of theirs ends at the stream process's next tick.
+        .values(session_generation=Participant.session_generation + 1,
+                access_changed_at=utcnow()))
 
 
 def end_committee_participants(committee_id: int) -> None:
     """End the sessions of everyone who joined the committee (its join code changed)."""
     db.session.execute(
         update(Participant).where(Participant.committee_id == committee_id)
-        .values(session_generation=Participant.session_generation + 1))
+        .values(session_generation=Participant.session_generation + 1,
+                access_changed_at=utcnow()))
 
 
 def end_for_person(person, by) -> int:

@@ -2,8 +2,10 @@
  * - note drafts are kept in localStorage until the server has them (reload, dropped connection)
  * - a failed send is retried with the same idempotency key and what was sent (no duplicate, never
  *   the field's later text), until that note is saved
- * - the notes poll sends If-None-Match and a cursor: an unchanged list costs a 304, a changed one
- *   only the changed cards, merged into the list (no swap of what is already there)
+ * - the server pushes the notes (EventSource on the list's data-stream-url); where the stream
+ *   cannot be opened the notes poll takes over: it sends If-None-Match and a cursor, so an
+ *   unchanged list costs a 304 and a changed one only the changed cards. Pushed and polled
+ *   changes are the same fragment, merged into the list by one function (mergeChanges)
  * - the break countdown ticks, and speaks only at a few milestones
  */
 (function () {
@@ -299,6 +301,57 @@
     }
   });
 
+  /* ---------- server push: the stream, with the poll as fallback ----------
+   * A pushed `notes` event is the fragment a poll with changes answers: htmx swaps its
+   * out-of-band parts, so mergeChanges above merges it and #notes-feed's cursor/ETag move on.
+   * Plain EventSource rather than htmx's SSE extension: no second library, and the fallback to
+   * the poll and the `end` event need these few lines either way. */
+
+  var stream = null;
+  var streamUp = false;
+  var streamErrors = 0;
+
+  function openStream() {
+    var list = document.getElementById("notes-list");
+    var url = list && list.getAttribute("data-stream-url");
+    if (stream || !url || !window.EventSource || !window.htmx) return;
+    var feed = document.getElementById("notes-feed");
+    // From where the list stands now (a poll may have moved the cursor since the page came).
+    if (feed && feed.dataset.cursor) url = url.replace(/([?&]efter=)\d*/, "$1" + feed.dataset.cursor);
+    var opened = false;
+    var cross = new URL(url, window.location.href).origin !== window.location.origin;
+    stream = new EventSource(url, { withCredentials: cross });
+    stream.onopen = function () { opened = true; streamUp = true; streamErrors = 0; };
+    stream.onerror = function () {
+      streamUp = false;
+      streamErrors += 1;
+      // Never opened (a proxy that blocks it), closed for good, or failing again and again:
+      // the poll takes over. A stream that just ended its time reconnects by itself.
+      if (!opened || streamErrors >= 3 || stream.readyState === 2) { stream.close(); stream = "off"; }
+    };
+    stream.addEventListener("notes", function (evt) {
+      var target = document.getElementById("notes-list");
+      if (target) window.htmx.swap(target, evt.data, { swapStyle: "none" });
+    });
+    // Access ended (removed, a new code, signed out): stop, say why, and reload.
+    stream.addEventListener("end", function (evt) {
+      stream.close(); stream = "off"; streamUp = false;
+      var box = document.getElementById("messages");
+      if (box && evt.data) {
+        var line = document.createElement("p");
+        line.className = "flash flash-info";
+        line.textContent = evt.data;
+        box.appendChild(line);
+      }
+      window.setTimeout(function () { window.location.reload(); }, 3000);
+    });
+  }
+
+  // No poll goes out while the stream is open.
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    if (streamUp && evt.detail.elt && evt.detail.elt.id === "notes-list") evt.preventDefault();
+  });
+
   /* ---------- suggested tasks while typing (issue 12) ----------
    * A pause in typing sends the note's text with POST (never in a URL) to the suggestion
    * endpoint, and its chips go into #note-suggestions. "Tilføj" ticks the box and adds a hidden
@@ -374,14 +427,19 @@
     var chip = button.closest(".suggestion-chip");
     if (chip) chip.parentNode.removeChild(chip);
     var list = form.querySelector("#note-suggestions .suggestion-chips");
-    if (list && !list.children.length) clearSuggestionsBox(form);
+    if (list && !list.children.length) clearChips(form);
     box.dispatchEvent(new Event("change", { bubbles: true }));  // the draft keeps the tick
     box.focus();
   });
 
-  function clearSuggestionsBox(form) {
+  // The last chip taken: the chips go, the name guard's warning (if any) stays.
+  function clearChips(form) {
     var box = suggestBox(form);
-    if (box) { box.innerHTML = ""; box.hidden = true; }
+    if (!box) return;
+    box.querySelectorAll(".suggestions-label, .suggestion-chips").forEach(function (el) {
+      el.parentNode.removeChild(el);
+    });
+    if (!box.children.length) box.hidden = true;
   }
 
   // Saved: the next note starts without the last one's suggestions.
@@ -434,6 +492,7 @@
   function init(root) {
     (root.querySelectorAll ? root : document).querySelectorAll("form[data-draft-key]").forEach(setupForm);
     (root.querySelectorAll ? root : document).querySelectorAll("[data-countdown-end]").forEach(setupCountdown);
+    openStream();
   }
 
   document.addEventListener("DOMContentLoaded", function () {

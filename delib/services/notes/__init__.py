@@ -5,10 +5,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, insert, literal, select, union_all
+from flask_babel import lazy_gettext as _l
+from limits import parse_many
+from sqlalchemy import bindparam, case, func, insert, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.exceptions import TooManyRequests
 
 from delib.extensions import db
 from delib.models import (
@@ -132,6 +136,49 @@ def find_by_key(committee: Committee, client_key: str) -> Note | None:
     )
 
 
+class NoteLimitReached(TooManyRequests):
+    """The author saved as many notes as NOTES_RATE_LIMIT allows: the app's Danish 429.
+
+    Not a DomainError: nothing is wrong with the note, so the form must not show it as a fault
+    (the view's form handling does not catch it); the typed text stays in the form.
+    """
+
+    message = _l("Du har gemt mange noter på kort tid. Vent et øjeblik, og gem så igen. "
+                 "Denne note er ikke gemt endnu.")
+
+
+def _within_note_limit(author: Participant | User) -> bool:
+    """Whether the author may save one more note now (NOTES_RATE_LIMIT, e.g. "30 per minute").
+
+    Counted in the database inside the post's transaction, so the limit holds across workers and
+    app servers, where a per-process counter let a writer store 63 notes in 20 seconds. Posts by
+    one author queue on a lock of their account's row first (SQLite already holds its one write
+    lock), so two posts at once cannot both see 29 and both save. The count reads the author's
+    index (a person writes dozens of notes, not thousands). Off with RATELIMIT_ENABLED=False,
+    like every other limit (tests, demo data).
+    """
+    if not current_app.config.get("RATELIMIT_ENABLED", True) or author.id is None:
+        return True
+    limits = parse_many(current_app.config["NOTES_RATE_LIMIT"])
+    if not limits:
+        return True
+    if isinstance(author, Participant):
+        account, column = Participant, Note.author_participant_id
+    else:
+        account, column = User, Note.author_user_id
+    # FOR NO KEY UPDATE on PostgreSQL: queues this author's posts without blocking the note
+    # INSERT's own foreign-key check on the same row (SQLite ignores it).
+    db.session.execute(select(account.id).where(account.id == author.id)
+                       .with_for_update(key_share=True))
+    now = utcnow()
+    windows = [now - timedelta(seconds=item.get_expiry()) for item in limits]
+    counts = db.session.execute(
+        select(*[func.count(case((Note.created_at > since, 1))) for since in windows])
+        .where(column == author.id, Note.created_at > min(windows))
+    ).one()
+    return all(saved < item.amount for saved, item in zip(counts, limits, strict=True))
+
+
 def post_note(
     committee: Committee,
     slot: DiscussionSlot | None,
@@ -148,6 +195,12 @@ def post_note(
         return existing, False
     if slot is not None and slot.event_id != committee.event_id:
         raise DomainError(_("Pausen hører ikke til dette topmøde."))
+    if not _within_note_limit(author):
+        # A resend whose first try was saved while this one queued for the lock is no new note.
+        existing = find_by_key(committee, client_key)
+        if existing is not None:
+            return existing, False
+        raise NoteLimitReached()
     # The model reads a note without a task before the first write (and SQLite's write lock).
     proposed = (None if data.task_ids
                 else suggestions.propose(clean_text(data.body)[:max_length], committee.event))
