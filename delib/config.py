@@ -45,6 +45,20 @@ class Defaults:
     #: Above this many changes a poll gets the whole list instead of the changes.
     NOTES_POLL_MAX_CHANGES = 40
 
+    #: Server push (delib/stream.py). The origin the browser opens the break's stream on
+    #: (http://host:port); empty: the page's own origin (nginx routes the stream path).
+    STREAM_URL = ""
+    #: How often each stream process asks the database what changed (one query for all its
+    #: streams): the delay a note may wait before it is pushed.
+    STREAM_TICK_SECONDS = 0.25
+    #: A comment line this often keeps an idle stream open through proxies.
+    STREAM_HEARTBEAT_SECONDS = 15
+    #: A stream closes after this long; the browser reconnects (access is checked again).
+    STREAM_MAX_SECONDS = 900
+    #: Each tick reads the changes since the last one minus this: a note whose transaction
+    #: committed after a later one's still reaches everyone (deduplicated, pushed once).
+    STREAM_OVERLAP_SECONDS = 3
+
     #: How long an invitation or password set-up link works, in seconds (72 hours).
     PASSWORD_LINK_MAX_AGE = 72 * 3600
     #: The public address (https://delib.example.dk): every absolute link that leaves the app
@@ -57,9 +71,28 @@ class Defaults:
     TRUSTED_HOSTS: list[str] | None = None
     #: Days after an event before `flask purge-personal-data` may remove its personal data.
     RETENTION_DAYS = 180
+    #: Who answers about accessibility: the statement (/tilgaengelighed) must name a contact by
+    #: phone and in writing. Set them to the team that answers (docs/deployment.md); the
+    #: defaults are KL's switchboard and general mailbox.
+    ACCESSIBILITY_CONTACT_EMAIL = "kl@kl.dk"
+    ACCESSIBILITY_CONTACT_PHONE = "33 70 33 70"
 
+    #: Flask-Limiter's storage: memory:// counts per process; production shares the counts of
+    #: every worker and server with DELIB_RATELIMIT_STORAGE_URI=redis://... (docs/security.md).
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+    #: If Redis goes away, each process limits in its own memory until it is back, rather than
+    #: answering every join and sign-in with an error.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    #: Wrong join codes (see the join view in delib/blueprints/auth.py for why these numbers):
+    #: the same code from one address; all codes from one address, far above what a venue's
+    #: mistypes reach; all addresses together.
+    JOIN_LIMIT_PER_CODE = "10 per minute; 30 per hour"
+    JOIN_LIMIT_PER_ADDRESS = "200 per minute; 2000 per day"
+    JOIN_LIMIT_GLOBAL = "2000 per minute"
+    #: Notes one person may save in a window, counted in the database at each post, so it holds
+    #: across workers and servers (delib/services/notes post_note).
+    NOTES_RATE_LIMIT = "30 per minute"
 
     #: The programme loaded by `flask load-programme` without arguments.
     DEFAULT_PROGRAMME = "butm2021.toml"

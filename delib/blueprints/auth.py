@@ -3,8 +3,10 @@ participants join with a code."""
 
 import time
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
 
 from delib.access import KL_ROLES, load_signing_in_user, signed_in_participant_id
 from delib.auth import STAFF_SESSION_KEY
@@ -57,12 +59,50 @@ def logout():
     return redirect(url_for("main.index"))
 
 
+# Join limits. Only wrong codes count (a name left out or a correct code never does), and never
+# by address alone: a whole room of phones, or the summit's hall, shares one public address, and
+# 300 people joining one committee within seconds must all get in even when some mistype first.
+# A limit, once reached, refuses every attempt it covers, correct codes too (otherwise a 429 for
+# a wrong code and a 302 for a right one would still tell a guesser which is which). So:
+# - per typed code and address (JOIN_LIMIT_PER_CODE): the same wrong code again and again; the
+#   right code has its own counter, which never moves, so mistyping never locks the room out;
+# - per address (JOIN_LIMIT_PER_ADDRESS): far above what a venue's mistypes reach (a hall of
+#   1,500 joining in ten minutes, one in five mistyping, is 30 a minute); a guesser's pace is not;
+# - everyone together (JOIN_LIMIT_GLOBAL): caps guessing from many addresses at once, per minute
+#   only, so even when an attack reaches it the country waits a minute, not a day.
+# Why guessing stays hopeless: a code is 10 symbols from 32, 2^50 (1.1e15) codes. Even with
+# 2,000 live committees and groups, one address (2,000 wrong codes a day) hits one with a chance
+# of 4e-9 a day, and a botnet at the global cap (2,000 a minute, 2.9 million a day) 5e-6 a day:
+# once in some 500 years of nonstop guessing, and a chair can rotate the code at any time.
+_JOIN_LIMIT_SCOPE = "join"
+
+
+def _wrong_join_code(response) -> bool:
+    """The answer told someone a code was wrong: only that counts against the join limits."""
+    return bool(g.get("wrong_join_code"))
+
+
+def _typed_code_and_address() -> str:
+    """The join limit's key per typed code: the address and the code as stored (normalised)."""
+    try:
+        form = request.form
+    except HTTPException:
+        # Too large or malformed: the view refuses it. Raising here would make Flask-Limiter
+        # take its storage for dead and count in this process's memory for a while.
+        form = {}
+    typed = committee_service.normalise_join_code(form.get("code", ""))
+    # A bounded key: the form refuses anything longer than 40 characters anyway.
+    return f"{get_remote_address()}|{typed[:40]}"
+
+
 @bp.route("/deltag", methods=["GET", "POST"])
 @bp.route("/deltag/<code>", methods=["GET", "POST"])
-# Only failed attempts count: a whole committee joining from one town-hall network (one
-# address behind NAT) is never held back, while guessing codes is.
-@limiter.limit("20 per minute; 200 per hour", methods=["POST"],
-               deduct_when=lambda response: response.status_code != 302)
+@limiter.limit(lambda: current_app.config["JOIN_LIMIT_PER_CODE"], methods=["POST"],
+               key_func=_typed_code_and_address, deduct_when=_wrong_join_code)
+@limiter.limit(lambda: current_app.config["JOIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_wrong_join_code)
+@limiter.limit(lambda: current_app.config["JOIN_LIMIT_GLOBAL"], methods=["POST"],
+               key_func=lambda: _JOIN_LIMIT_SCOPE, deduct_when=_wrong_join_code)
 def join(code: str | None = None):
     """Join a committee with its code and a display name: no sign-up during a break."""
     form = JoinForm()
@@ -77,6 +117,8 @@ def join(code: str | None = None):
                                                  rejoining=signed_in_participant_id())
         except DomainError as error:
             getattr(form, error.field or "code").errors.append(error.message)
+            # For the join limits above: the answer says the code is wrong.
+            g.wrong_join_code = (error.field or "code") == "code"
         else:
             start_session(participant)
             flash(_("Velkommen, %(name)s. Du er med i %(committee)s.",
