@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) translations instance/config.py
+	@sh scripts/ensure-pdf.sh
 
 # A secret key made once per checkout, never committed.
 instance/config.py:
@@ -50,10 +51,13 @@ BASE_URL_ENV = DELIB_BASE_URL=$${DELIB_BASE_URL:-http://$(HOST):$(PORT)}
 run: demo
 	$(BASE_URL_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
-# The demo behind the production server (gunicorn with deploy/gunicorn.conf.py): no Werkzeug or
-# Python version in the Server header, several workers.
+# The demo behind the production server: gunicorn's sync workers (deploy/gunicorn.conf.py) on
+# HOST:PORT and the server-push stream on gevent workers (deploy/gunicorn_stream.conf.py) on
+# HOST:STREAM_PORT; scripts/serve.sh runs both and Ctrl-C stops both.
+STREAM_PORT ?= $(shell expr $(PORT) + 1)
 serve: demo
-	$(BASE_URL_ENV) GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+	$(BASE_URL_ENV) HOST=$(HOST) PORT=$(PORT) STREAM_PORT=$(STREAM_PORT) BIN=$(BIN) \
+		bash scripts/serve.sh
 
 test: install lint
 	@sh scripts/ensure-chromium.sh

@@ -81,3 +81,55 @@ def hidden_value(html: str, name: str) -> str:
     match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
     assert match, f"no {name} field in the page"
     return match.group(1)
+
+
+class EventStream:
+    """An open text/event-stream answer, read event by event as a browser's EventSource does
+    (a blank line ends an event; `: comment` lines are heartbeats). Close it when done."""
+
+    def __init__(self, browser: Browser, path: str, timeout: float = 20, headers=None):
+        self.conn = HTTPConnection("127.0.0.1", browser.port, timeout=timeout)
+        head = {"Accept": "text/event-stream", **(headers or {})}
+        if browser.cookies:
+            head["Cookie"] = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+        self.conn.request("GET", path, headers=head)
+        self.response = self.conn.getresponse()
+        self.status = self.response.status
+        self.content_type = self.response.getheader("Content-Type", "")
+
+    def next_event(self) -> dict:
+        """The next event: {"event", "id", "data", "comments"}; raises TimeoutError (socket
+        timeout) if none comes, EOFError if the server closed the stream."""
+        event = {"event": "message", "id": None, "data": [], "comments": []}
+        seen = False
+        while True:
+            line = self.response.readline()
+            if not line:
+                raise EOFError("the server closed the stream")
+            line = line.decode("utf-8").rstrip("\r\n")
+            if not line:
+                if seen:
+                    event["data"] = "\n".join(event["data"])
+                    return event
+                continue
+            seen = True
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "":
+                event["comments"].append(value)
+            elif field == "data":
+                event["data"].append(value)
+            elif field in ("event", "id", "retry"):
+                event[field] = value
+
+    def wait_for(self, predicate, seconds: float) -> dict:
+        """The first event for which predicate(event) is true within `seconds`."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            event = self.next_event()
+            if predicate(event):
+                return event
+        pytest.fail(f"no matching event within {seconds} s")
+
+    def close(self) -> None:
+        self.conn.close()
