@@ -1,11 +1,12 @@
 """Journey 2 in a real browser: the chair reviews the committee's notes, edits one, writes a
-summary, approves and submits to KL, and downloads the Word report."""
+summary, approves and submits to KL, and downloads the referat as Word and as PDF/A."""
 
 import io
 import re
 
 import pytest
 from docx import Document
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from delib.extensions import db
@@ -78,7 +79,7 @@ def test_chair_reviews_summarises_submits_and_downloads_word(live_server, live_a
     page.get_by_role("button", name="Gem ændringer").click()
     expect(page.locator(".flash-success")).to_be_visible()
     edited_card = page.locator(".review-note", has_text=edited)
-    expect(edited_card).to_contain_text("redigeret 1 gange")
+    expect(edited_card).to_contain_text(re.compile(r"redigeret 1 gang\b"))
     edited_card.get_by_role("link", name="Historik").click()
     expect(page.locator("main")).to_contain_text(original)
     expect(page.locator("main")).to_contain_text(edited)
@@ -102,6 +103,7 @@ def test_chair_reviews_summarises_submits_and_downloads_word(live_server, live_a
     expect(page.locator("main")).to_contain_text("Resuméer for 1 af 4 opgaver")
     assert_accessible(page, "the approve page")
     shoot(page, "approve")
+    page.get_by_label("Jeg ved, at det indsendte bliver KL's dokument").check()
     page.get_by_role("button", name="Godkend og indsend til KL").click()
     expect(page.locator(".flash-success")).to_contain_text(
         "Bidraget er godkendt og indsendt til KL som version 1")
@@ -128,6 +130,25 @@ def test_chair_reviews_summarises_submits_and_downloads_word(live_server, live_a
     for body, _tasks in NOTES[1:]:
         assert body in text
     assert re.search(r"[Vv]ersion 1", text)
+    assert "Sagsfremstilling" in text and "Deltagere" in text
+
+    # The same referat as an archival PDF, from the same row.
+    with page.expect_download() as download_info:
+        page.locator("tbody").get_by_role("link", name="PDF").click()
+    pdf = download_info.value
+    assert pdf.suggested_filename.endswith("-version-1.pdf")
+    target = tmp_path / pdf.suggested_filename
+    pdf.save_as(target)
+    reader = PdfReader(io.BytesIO(target.read_bytes()))
+    assert reader.trailer["/Root"]["/Lang"] == "da"
+    assert 'pdfaid:part="3"' in reader.xmp_metadata.rdf_root.toxml()
+    pdf_text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert summary in pdf_text and "Sagsfremstilling" in pdf_text
+    assert edited in pdf_text and original not in pdf_text
+    for body, _tasks in NOTES[1:]:
+        assert body in pdf_text
+    # The note mapped to tasks 4 and 3 is printed once, under task 3, and task 4 refers to it.
+    assert pdf_text.count(NOTES[3][0]) == 1 and "Se også note 4. under Opgave 3" in pdf_text
 
     with live_app.app_context():
         submission = db.session.scalar(select(Submission).where(
