@@ -35,7 +35,7 @@ def test_every_review_step_is_logged_with_actor_and_details(scene, chair_client)
                       data={"body": "Kort resumé", "version": "0"})
     chair_client.post(url(scene, "/handlinger/ny"), data={
         "task": str(scene.task(3).id), "title": "Fraværsindsats", "status": "planned"})
-    chair_client.post(url(scene, "/godkend"), data={})
+    chair_client.post(url(scene, "/godkend"), data={"public_access_acknowledged": "y"})
     chair_client.post(url(scene, "/genaabn"))
     chair_client.get(url(scene, "/rapport.docx"))
     chair_client.get(url(scene, "/noter.csv?udkast=1"))

@@ -163,7 +163,7 @@ def test_follow_ups_go_with_the_next_submission_and_stay_frozen(two, chair):
     post(committee, committee.event.slots[0], two.chair, "Inklusion: flere ressourcer til AKT",
          [1])
     assert chair.post(f"/udvalg/{committee.id}/gennemgang/godkend", data={
-        "privacy_acknowledged": "y"}).status_code == 302
+        "privacy_acknowledged": "y", "public_access_acknowledged": "y"}).status_code == 302
     submission = db.session.scalar(select(Submission).where(
         Submission.committee_id == committee.id))
     rows = {r.title: r for r in submission.follow_ups}

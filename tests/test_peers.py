@@ -136,14 +136,15 @@ def test_approve_page_says_what_sharing_means_and_it_is_off_by_default(scene, ch
                     + 80]
     assert "checked" not in checkbox
 
-    chair_client.post(url(scene, "/godkend"), data={"privacy_acknowledged": "y"})
+    chair_client.post(url(scene, "/godkend"), data={"privacy_acknowledged": "y",
+                                                   "public_access_acknowledged": "y"})
     first = db.session.scalar(select(Submission))
     assert first.shared_with_peers is False
 
     submissions.reopen(scene.committee, scene.chair)
     db.session.commit()
     response = chair_client.post(url(scene, "/godkend"), data={
-        "privacy_acknowledged": "y", "share_with_peers": "y"})
+        "privacy_acknowledged": "y", "share_with_peers": "y", "public_access_acknowledged": "y"})
     assert response.status_code == 302
     latest = db.session.scalar(select(Submission).where(Submission.version == 2))
     assert latest.shared_with_peers is True

@@ -26,12 +26,13 @@ def test_privacy_warnings_must_be_acknowledged_before_submitting(scene, chair_cl
     assert "Mulige personoplysninger" in text
     assert "CPR-nummer" in text and "010203-1234" in text and "Telefonnummer" in text
 
-    refused = chair_client.post(url(scene, "/godkend"), data={})
+    refused = chair_client.post(url(scene, "/godkend"), data={"public_access_acknowledged": "y"})
     assert refused.status_code == 422
     assert "personoplysninger" in text_of(refused)
     assert db.session.scalar(select(func.count(Submission.id))) == 0
 
-    ok = chair_client.post(url(scene, "/godkend"), data={"privacy_acknowledged": "y"})
+    ok = chair_client.post(url(scene, "/godkend"), data={"privacy_acknowledged": "y",
+                                                        "public_access_acknowledged": "y"})
     assert ok.status_code == 302
     assert db.session.scalar(select(func.count(Submission.id))) == 1
 
@@ -61,7 +62,7 @@ def test_submission_is_a_faithful_snapshot(scene, chair_client):
         scene.task(3).id, "Fraværsindsats", "Skolechefen", None, "planned"))
     db.session.commit()
 
-    response = chair_client.post(url(scene, "/godkend"), data={})
+    response = chair_client.post(url(scene, "/godkend"), data={"public_access_acknowledged": "y"})
     assert response.status_code == 302
     assert "version 1" in text_of(chair_client.get(url(scene, "/versioner"), follow_redirects=True))
     submission = db.session.scalar(select(Submission))
@@ -93,14 +94,15 @@ def test_submission_is_a_faithful_snapshot(scene, chair_client):
 
 
 def test_show_authors_copies_author_names(scene, chair_client):
-    chair_client.post(url(scene, "/godkend"), data={"show_authors": "y"})
+    chair_client.post(url(scene, "/godkend"),
+                      data={"show_authors": "y", "public_access_acknowledged": "y"})
     names = set(db.session.scalars(select(SubmissionNote.author_name)))
     assert names == {"Bo Deltager"}
 
 
 def test_submitted_contribution_is_frozen_until_reopened(scene, chair_client):
     note = scene.notes["school"]
-    chair_client.post(url(scene, "/godkend"), data={})
+    chair_client.post(url(scene, "/godkend"), data={"public_access_acknowledged": "y"})
     page = text_of(chair_client.get(url(scene)))
     assert "godkendt og indsendt til KL som version 1" in page
     refused = chair_client.post(url(scene, f"/noter/{note.id}/rediger"),
@@ -110,7 +112,7 @@ def test_submitted_contribution_is_frozen_until_reopened(scene, chair_client):
     hide = chair_client.post(url(scene, f"/noter/{note.id}/skjul"),
                              data={"reason": "x", "version": note.version})
     assert hide.status_code == 422
-    again = chair_client.post(url(scene, "/godkend"), data={})
+    again = chair_client.post(url(scene, "/godkend"), data={"public_access_acknowledged": "y"})
     assert "allerede godkendt og indsendt" in text_of(again) or again.status_code == 422
     assert db.session.scalar(select(func.count(Submission.id))) == 1
     # Follow-up goes on after submission: actions stay editable.
@@ -120,7 +122,7 @@ def test_submitted_contribution_is_frozen_until_reopened(scene, chair_client):
 
 def test_reopen_and_resubmit_makes_a_new_latest_version(scene, chair_client):
     note = scene.notes["school"]
-    chair_client.post(url(scene, "/godkend"), data={})
+    chair_client.post(url(scene, "/godkend"), data={"public_access_acknowledged": "y"})
     confirm = chair_client.get(url(scene, "/genaabn"))
     assert "Version 1 blev indsendt" in text_of(confirm)
     assert chair_client.post(url(scene, "/genaabn")).status_code == 302
@@ -132,7 +134,8 @@ def test_reopen_and_resubmit_makes_a_new_latest_version(scene, chair_client):
     edited = chair_client.post(url(scene, f"/noter/{note.id}/rediger"),
                                data=edit_form(scene, note, "Skolelederne mangler råderum", [2]))
     assert edited.status_code == 302
-    assert chair_client.post(url(scene, "/godkend"), data={}).status_code == 302
+    assert chair_client.post(url(scene, "/godkend"),
+                             data={"public_access_acknowledged": "y"}).status_code == 302
     db.session.expire_all()
     versions = list(db.session.scalars(select(Submission).order_by(Submission.version)))
     assert [(s.version, s.is_latest) for s in versions] == [(1, False), (2, True)]

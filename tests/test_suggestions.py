@@ -395,7 +395,8 @@ def test_a_note_merged_from_unmapped_notes_gets_suggestions(room):
 
 
 def _submit(room):
-    response = room.anne.post(f"{room.review}/godkend", data={"privacy_acknowledged": "y"})
+    response = room.anne.post(f"{room.review}/godkend", data={"privacy_acknowledged": "y",
+                                                                "public_access_acknowledged": "y"})
     assert response.status_code == 302, text_of(response)
 
 
@@ -459,7 +460,8 @@ def test_submission_names_who_accepted_when_authors_are_shown(room):
     note = note_with(LEADERS)
     decide_on_card(room.mette, note, stored(note)[0], "tilfoej")
     response = room.anne.post(f"{room.review}/godkend",
-                              data={"privacy_acknowledged": "y", "show_authors": "y"})
+                              data={"privacy_acknowledged": "y", "show_authors": "y",
+                                    "public_access_acknowledged": "y"})
     assert response.status_code == 302
     assert db.session.execute(select(submission_note_tasks.c.decided_by_name)).scalars().all() \
         == ["Mette"]

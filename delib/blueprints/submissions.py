@@ -1,9 +1,10 @@
-"""Approve and submit the contribution, reopen it, its versions and its reports (Word, printable
-page, CSV)."""
+"""Approve and submit the contribution, reopen it, its versions and its reports (Word, PDF/A,
+printable page, CSV)."""
 
 import io
 
-from flask import Blueprint, flash, redirect, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -12,12 +13,12 @@ from delib.access import committee_view, load_submission
 from delib.blueprints.review import PREFIX
 from delib.forms import ConfirmForm, optional_int
 from delib.forms.submissions import SubmitForm
-from delib.services import DomainError, contribution, reports
+from delib.services import DomainError, agreements, attendance, contribution, reports
 from delib.services import submissions as service
 from delib.services.actions import STATUS_LABELS, list_actions
 from delib.services.review import review_sections
 from delib.uow import unit_of_work
-from delib.web import add_error, render
+from delib.web import add_error, error_response, external_url, render
 
 bp = Blueprint("submissions", __name__, url_prefix=PREFIX)
 
@@ -36,7 +37,9 @@ def approve(committee):
                 submission = service.submit(committee, current_user,
                                             bool(form.show_authors.data),
                                             bool(form.privacy_acknowledged.data),
-                                            share_with_peers=bool(form.share_with_peers.data))
+                                            share_with_peers=bool(form.share_with_peers.data),
+                                            public_access_acknowledged=bool(
+                                                form.public_access_acknowledged.data))
         except IntegrityError:
             flash(_("Bidraget blev indsendt samtidig af en anden. Se versionerne."), "error")
             return redirect(url_for("submissions.versions", committee_id=committee.id))
@@ -53,7 +56,9 @@ def approve(committee):
                   tasks=tasks, messages=messages,
                   warnings=contribution.privacy_warnings(notes),
                   locked=contribution.is_locked(committee),
-                  actions=list_actions(committee), status=status)
+                  actions=list_actions(committee), status=status,
+                  attendees=attendance.attendees(committee),
+                  agreement=agreements.overview(committee))
 
 
 @bp.route("/genaabn", methods=["GET", "POST"])
@@ -78,8 +83,9 @@ def reopen(committee):
 @committee_view(need="chair")
 def versions(committee):
     """Every submitted version of the contribution, newest first."""
+    submitted = service.list_submissions(committee)
     return render("submissions/versions.html", committee=committee,
-                  submissions=service.list_submissions(committee),
+                  submissions=submitted, agreement_lines=agreements.agreement_lines(submitted),
                   counts=service.submission_counts(committee),
                   locked=contribution.is_locked(committee))
 
@@ -90,7 +96,7 @@ def version(committee, version: int):
     """One submitted version, exactly as it was submitted."""
     submission = load_submission(committee, version)
     return render("submissions/report.html", committee=committee,
-                  report=reports.build_report(committee, submission), submission=submission,
+                  report=_build(committee, submission), submission=submission,
                   labels=STATUS_LABELS)
 
 
@@ -104,6 +110,13 @@ def _report_source(committee):
     if "version" in request.args:
         return load_submission(committee, optional_int(request.args["version"]) or 0)
     return contribution.latest_submission(committee)
+
+
+def _build(committee, submission):
+    # The referat links to KL's page of the contribution: an address that leaves the app, so
+    # built from BASE_URL like every outgoing link.
+    return reports.build_report(committee, submission,
+                                kl_url=external_url("kl.contribution", committee_id=committee.id))
 
 
 def _exported(committee, kind: str, report) -> None:
@@ -125,7 +138,7 @@ def _download(body: bytes, filename: str, mimetype: str):
 def report(committee):
     """The contribution as a printable page (print stylesheet) for the committee's agenda."""
     submission = _report_source(committee)
-    data = reports.build_report(committee, submission)
+    data = _build(committee, submission)
     _exported(committee, "print", data)
     return render("submissions/report.html", committee=committee, report=data,
                   submission=submission, labels=STATUS_LABELS)
@@ -134,12 +147,28 @@ def report(committee):
 @bp.get("/rapport.docx")
 @committee_view(need="chair")
 def report_docx(committee):
-    """The contribution as a Word document."""
-    data = reports.build_report(committee, _report_source(committee))
-    body = reports.docx_bytes(data)
+    """The referat as a Word document for the committee's agenda (always in Danish)."""
+    with force_locale("da"):
+        data = _build(committee, _report_source(committee))
+        body = reports.docx_bytes(data)
     _exported(committee, "docx", data)
     return _download(body, f"{data.filename_stem}.docx",
                      "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+@bp.get("/rapport.pdf")
+@committee_view(need="chair")
+def report_pdf(committee):
+    """The referat as an archival PDF (PDF/A) of the print view (always in Danish)."""
+    with force_locale("da"):
+        data = _build(committee, _report_source(committee))
+        try:
+            body = reports.pdf_bytes(render_template("submissions/report_pdf.html",
+                                                     report=data, labels=STATUS_LABELS))
+        except reports.PdfUnavailable as error:
+            return error_response(503, error.message)
+    _exported(committee, "pdf", data)
+    return _download(body, f"{data.filename_stem}.pdf", "application/pdf")
 
 
 @bp.get("/noter.csv")

@@ -13,3 +13,7 @@ class SubmitForm(FlaskForm):
     share_with_peers = BooleanField(_l("Må deles med andre kommuner"), default=False)
     privacy_acknowledged = BooleanField(
         _l("Jeg har set advarslerne om personoplysninger, og noterne kan sendes som de er"))
+    #: Required (the service refuses without it): the chair knows KL's copy is public record.
+    public_access_acknowledged = BooleanField(
+        _l("Jeg ved, at det indsendte bliver KL's dokument, som offentligheden kan søge "
+           "aktindsigt i"))

@@ -20,7 +20,7 @@ from delib.models import (
     Summary,
     User,
 )
-from delib.services import DomainError
+from delib.services import DomainError, agreements, attendance
 from delib.services.audit import record
 
 #: The author name left on notes once their author's name is gone (deletion, retention).
@@ -81,6 +81,7 @@ def export_person(person) -> dict:
             "committee": {"id": person.committee.id, "name": person.committee.name,
                           "municipality": person.committee.municipality.name},
             "notes": [_note(n) for n in notes],
+            "agreement_answers": agreements.answers_of(person),
             "audit": _audit(person.get_id()),
         }
     notes = db.session.scalars(select(Note).where(Note.author_user_id == person.id)
@@ -154,6 +155,10 @@ def delete_person(person, by=None) -> dict:
         db.session.execute(update(SubmissionNote).where(
             SubmissionNote.submission_id.in_(submissions), SubmissionNote.author_name == name)
             .values(author_name="").execution_options(**sync))
+    # Attendance lists (the committee's and the submitted copies) and agreement answers.
+    counts["attendance_lines"] = attendance.forget_person(person, ANONYMOUS)
+    if isinstance(person, Participant):
+        counts["agreement_answers"] = agreements.forget_participant(person)
     if isinstance(person, User):
         db.session.execute(update(Submission).where(Submission.submitted_by_id == person.id)
                            .values(submitted_by_name="", submitted_by_id=None)

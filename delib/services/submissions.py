@@ -15,7 +15,7 @@ from delib.models import (
     SubmissionSummary,
     utcnow,
 )
-from delib.services import DomainError, follow_ups, suggestions
+from delib.services import DomainError, agreements, attendance, follow_ups, suggestions
 from delib.services.actions import list_actions
 from delib.services.audit import record
 from delib.services.contribution import (
@@ -28,11 +28,15 @@ from delib.services.summaries import summaries_by_key
 
 
 def submit(committee: Committee, approver, show_authors: bool,
-           privacy_acknowledged: bool, share_with_peers: bool = False) -> Submission:
+           privacy_acknowledged: bool, share_with_peers: bool = False,
+           public_access_acknowledged: bool | None = None) -> Submission:
     """Approve and submit the contribution: a new immutable version that KL sees from now on.
 
     With share_with_peers, other municipalities' chairs see its summaries, key points and
     actions too (services/peers.py); the choice is made anew for every version.
+    public_access_acknowledged is the chair's answer on the approve page (what KL receives
+    becomes KL's document, open to aktindsigt): False refuses; None is a caller that asks no
+    one (demo data), recorded as such in the audit log.
     """
     ensure_open(committee)
     notes = approved_notes(committee)
@@ -44,6 +48,11 @@ def submit(committee: Committee, approver, show_authors: bool,
             _("Nogle noter ser ud til at indeholde personoplysninger. Ret eller skjul dem, "
               "eller bekræft at du har set advarslerne, før du indsender."),
             field="privacy_acknowledged")
+    if public_access_acknowledged is False:
+        raise DomainError(
+            _("Bekræft, at du ved, at det indsendte bliver KL's dokument, som offentligheden "
+              "kan søge aktindsigt i. Intet er indsendt."),
+            field="public_access_acknowledged")
     version = (db.session.scalar(select(func.max(Submission.version))
                                  .where(Submission.committee_id == committee.id)) or 0) + 1
     # KL sees only the newest version: clear the flag on the older ones in the same transaction.
@@ -85,10 +94,16 @@ def submit(committee: Committee, approver, show_authors: bool,
     db.session.flush()
     # The mappings are copied with who set them (a person, or an accepted suggestion).
     suggestions.copy_mappings([(note.id, row.id) for note, row in copies], show_authors)
+    # The version keeps who took part and how many members agreed, whatever changes later.
+    attendees = attendance.copy_into(submission, committee)
+    agreement = agreements.attach_to_submission(submission, committee)
     record(approver, "submission.submit", committee, target=f"submission:{submission.id}",
            version=version, notes=len(notes), summaries=len(summaries),
            actions=len(submission.actions), follow_ups=followed_up,
-           show_authors=show_authors, shared_with_peers=share_with_peers)
+           show_authors=show_authors, shared_with_peers=share_with_peers,
+           public_access_acknowledged=public_access_acknowledged, attendees=attendees,
+           agreed=agreement.agreed_count if agreement else None,
+           asked=agreement.asked_count if agreement else None)
     return submission
 
 
