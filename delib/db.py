@@ -37,6 +37,10 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     # FULL: an acknowledged note survives a power cut, not only a process crash.
     cursor.execute("PRAGMA synchronous=FULL")
+    # Freed space is overwritten with zeros: text the chair removed (services/redactions.py),
+    # or an edited note's old text, is not left readable in the file's free pages. The cost is
+    # writing the zeros; our rows are small.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

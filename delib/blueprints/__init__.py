@@ -31,6 +31,13 @@ def register_blueprints(app: Flask) -> None:
     from delib.blueprints import groups
 
     app.register_blueprint(groups.bp)
+    from delib.blueprints import agreements, attendance
+
+    app.register_blueprint(attendance.bp)
+    app.register_blueprint(agreements.bp)
+    from delib.blueprints import redactions
+
+    app.register_blueprint(redactions.bp)
     from delib.blueprints import kl
 
     app.register_blueprint(kl.bp)

@@ -11,7 +11,14 @@ from delib.models.committees import (
     committee_theme_meetings,
 )
 from delib.models.municipalities import Municipality
-from delib.models.notes import Note, NoteRevision, NoteSuggestion, note_messages, note_tasks
+from delib.models.notes import (
+    Note,
+    NoteRevision,
+    NoteSuggestion,
+    Redaction,
+    note_messages,
+    note_tasks,
+)
 from delib.models.programme import (
     DiscussionSlot,
     Event,
@@ -20,6 +27,13 @@ from delib.models.programme import (
     Talk,
     Task,
     ThemeMeeting,
+)
+from delib.models.referat import (
+    ATTENDANCE_ROLE_LABELS,
+    ATTENDANCE_ROLES,
+    AgreementAnswer,
+    AgreementRound,
+    AttendanceEntry,
 )
 from delib.models.review import (
     ACTION_STATUS_LABELS,
@@ -45,6 +59,11 @@ __all__ = [
     "Action",
     "ActionFollowUp",
     "ApiToken",
+    "AgreementAnswer",
+    "AgreementRound",
+    "ATTENDANCE_ROLE_LABELS",
+    "ATTENDANCE_ROLES",
+    "AttendanceEntry",
     "AuditEntry",
     "FOLLOW_UP_PENDING",
     "FOLLOW_UP_STATUS_LABELS",
@@ -66,6 +85,7 @@ __all__ = [
     "NoteRevision",
     "NoteSuggestion",
     "Participant",
+    "Redaction",
     "SearchTerm",
     "ProgrammeItem",
     "Talk",

@@ -57,6 +57,8 @@ class Note(db.Model):
         UniqueConstraint("committee_id", "client_key"),
         # The poll's "anything new?" question reads only this index.
         Index("ix_note_committee_updated", "committee_id", "updated_at"),
+        # The stream process's tick: every note changed since the last tick, all committees.
+        Index("ix_note_updated_at", "updated_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     committee_id: Mapped[int] = mapped_column(ForeignKey("committee.id", ondelete="CASCADE"))
@@ -188,3 +190,25 @@ class NoteSuggestion(db.Model):
     @property
     def reason_words(self) -> list[str]:
         return [w for w in self.reason.split("\n") if w]
+
+
+class Redaction(db.Model):
+    """That personal data was removed from a note (and every copy of it): by whom and when.
+
+    Deliberately without the removed text: keeping it here would keep what was removed.
+    """
+
+    __tablename__ = "redaction"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(
+        ForeignKey("committee.id", ondelete="CASCADE"), index=True)
+    note_id: Mapped[int | None] = mapped_column(
+        ForeignKey("note.id", ondelete="SET NULL"), index=True)
+    redacted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+    redacted_by_name: Mapped[str] = mapped_column(String(120))
+    redacted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: How many texts were changed (the note, its revisions, copies, the audit log's entries).
+    places: Mapped[int] = mapped_column(default=0)
+
+    note = relationship("Note")

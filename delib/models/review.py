@@ -114,6 +114,9 @@ class Submission(db.Model):
     talk_id: Mapped[int | None] = mapped_column(ForeignKey("talk.id", ondelete="SET NULL"))
     #: Set when the chair reopens the contribution to work on a new version.
     reopened_at: Mapped[datetime | None]
+    #: When personal data was last removed from this version after it was submitted
+    #: (services/redactions.py); the version says so wherever it is shown.
+    redacted_at: Mapped[datetime | None]
 
     committee = relationship("Committee")
     event = relationship("Event")

@@ -24,6 +24,18 @@ def record(actor, action: str, committee=None, target: str = "", **details) -> A
     return entry
 
 
+def scrub_details(details, scrub):
+    """A copy of an entry's details with `scrub(text)` applied to every text in it (a
+    redaction removes personal data from what the log quoted, services/redactions.py)."""
+    if isinstance(details, str):
+        return scrub(details)
+    if isinstance(details, dict):
+        return {key: scrub_details(value, scrub) for key, value in details.items()}
+    if isinstance(details, list):
+        return [scrub_details(value, scrub) for value in details]
+    return details
+
+
 #: The audit log's verbs as the chair reads them.
 AUDIT_LABELS = {
     "note.edit": _l("Note redigeret"),
@@ -32,11 +44,13 @@ AUDIT_LABELS = {
     "note.hide": _l("Note skjult"),
     "note.restore": _l("Note gendannet"),
     "note.key_point": _l("Nøglepunkt ændret"),
+    "note.redact": _l("Personoplysninger fjernet"),
     "note.suggestion_accept": _l("Forslag til opgave accepteret"),
     "note.suggestion_reject": _l("Forslag til opgave afvist"),
     "summary.save": _l("Resumé gemt"),
     "action.create": _l("Handling oprettet"),
     "action.update": _l("Handling ændret"),
+    "action.delete": _l("Handling slettet"),
     "follow_up.update": _l("Opfølgning på sidste topmødes handling gemt"),
     "group.create": _l("Gruppe oprettet"),
     "group.send": _l("Gruppens noter sendt til udvalget"),
@@ -46,7 +60,14 @@ AUDIT_LABELS = {
     "event.create_next": _l("Næste topmøde oprettet"),
     "submission.submit": _l("Bidrag godkendt og indsendt"),
     "submission.reopen": _l("Bidrag genåbnet"),
+    "attendance.add": _l("Navn sat på deltagerlisten"),
+    "attendance.remove": _l("Navn fjernet fra deltagerlisten"),
+    "attendance.role": _l("Rolle på deltagerlisten ændret"),
+    "agreement.open": _l("Deltagerne bedt om at læse udkastet"),
+    "agreement.close": _l("Runden om udkastet lukket"),
+    "agreement.answer": _l("Deltager svarede på udkastet"),
     "export.docx": _l("Hentet som Word"),
+    "export.pdf": _l("Hentet som PDF"),
     "export.csv": _l("Hentet som CSV"),
     "export.print": _l("Vist som udskrift"),
 }
@@ -69,6 +90,10 @@ AUDIT_DETAIL_LABELS = {
     "tasks_added": _l("Opgaver tilføjet"), "messages_added": _l("Budskaber tilføjet"),
     "rejected": _l("Afviste forslag"), "model_version": _l("Modelversion"),
     "comment": _l("Kommentar"), "follow_ups": _l("Opfølgninger"),
+    "name": _l("Navn"), "role": _l("Rolle"), "agrees": _l("Enig"),
+    "agreed": _l("Enige"), "asked": _l("Spurgt"), "attendees": _l("Deltagere på listen"),
+    "public_access_acknowledged": _l("Bekræftet: KL's dokument, åbent for aktindsigt"),
+        "places": _l("Ændrede tekster"), "versions": _l("Ændrede indsendte versioner"),
 }
 
 
