@@ -3,7 +3,8 @@
 Each part runs on data the product never trained on or tuned against in code:
 - search: recall and precision of KL's Danish search (eval/sets/search.*);
 - suggestions: macro-F1 of the task suggestions on a held-out set (eval/sets/tasks_heldout.jsonl);
-- themes: points found, purity and where the one-off remarks went (eval/sets/themes.*).
+- themes: points found, purity and where the one-off remarks went (eval/sets/themes.*);
+- privacy: recall and precision of the name guard on labelled notes (eval/sets/privacy.jsonl).
 """
 
 import importlib
@@ -11,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-PARTS = ("search", "suggestions", "themes")
+PARTS = ("search", "suggestions", "themes", "privacy")
 
 
 def main(argv: list[str]) -> int:

@@ -45,7 +45,7 @@ def test_notes_sheet_has_context(event, contributions):
     assert row["Politisk oplæg"] == event.talks[1].title
     assert row["Pause"] == event.slots[1].title
     assert row["Opgaver"].startswith("1. ") and row["Budskaber til Christiansborg"].startswith("1.")
-    assert row["Hovedpointe"] == "Ja" and row["Indsendt version"] == 1
+    assert row["Nøglepunkt"] == "Ja" and row["Indsendt version"] == 1
     assert row["Skrevet"].tzinfo is None
 
 
@@ -73,21 +73,22 @@ def test_xlsx_has_three_sheets_and_no_formulas(event, contributions):
     assert "Mette" in values  # the author, since the chair chose to show it
 
 
-def test_anonymised_export_has_no_municipality_names(event, contributions):
+def test_anonymised_export_of_two_municipalities_withholds_their_rows(event, contributions):
+    # Aarhus and Læsø alone: any row would be one of two known municipalities (tests/kl/
+    # test_exports_anonymised.py has the export of many).
     f = overview.Filters()
     sheets = exports.sheets(event, f, anonymise=True)
-    blob = exports.to_xlsx(sheets)
-    workbook = load_workbook(io.BytesIO(blob))
+    workbook = load_workbook(io.BytesIO(exports.to_xlsx(sheets)))
+    assert workbook.sheetnames[-1] == "Om anonymiseringen"
+    assert all(ws.max_row == 1 for ws in workbook if ws.title != "Om anonymiseringen")
     text = " ".join(str(c.value) for ws in workbook for row in ws.iter_rows() for c in row
                     if c.value is not None)
     for name in all_names():
         assert name not in text, name
-    assert "Region Midtjylland" in text and "Ø-kommuner" in text
-    assert "I [kommunen] og i [kommunen] er fraværet for højt" in text
     assert "Mette" not in text
+    # 3 notes, 1 summary, 1 action.
+    assert "5 rækker er udeladt, fordi eksporten omfatter færre end 3 kommuner." in text
     assert sheets[0].header[:2] == ["Region", "Størrelsesgruppe"]
-    csv_text = exports.to_csv(sheets[0]).decode("utf-8-sig")
-    assert not any(name in csv_text for name in all_names())
 
 
 def test_export_filters_apply(event, contributions):
@@ -96,15 +97,23 @@ def test_export_filters_apply(event, contributions):
 
 
 def test_export_download_xlsx_is_audited(kl_client, event, contributions):
-    response = kl_client.post("/kl/eksport",
-                              data={"format": "xlsx", "kind": "all", "anonymise": "1"})
+    response = kl_client.post("/kl/eksport", data={"format": "xlsx", "kind": "all"})
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == \
-        'attachment; filename="butm2021-bidrag-anonymiseret.xlsx"'
+        'attachment; filename="butm2021-bidrag.xlsx"'
     workbook = load_workbook(io.BytesIO(response.data))
     assert workbook["Noter"].max_row == 4
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.xlsx"))
-    assert entry is not None and entry.details["anonymised"] is True and entry.details["rows"] > 0
+    assert entry is not None and entry.details["anonymised"] is False and entry.details["rows"] > 0
+
+
+def test_anonymised_download_of_two_municipalities_is_refused_in_danish(kl_client, contributions):
+    response = kl_client.post("/kl/eksport",
+                              data={"format": "csv", "kind": "notes", "anonymise": "1"})
+    assert response.status_code == 400
+    assert "færre end 3 kommuner, så hver kommune ville kunne genkendes" in \
+        response.get_data(as_text=True)
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.csv")) is None
 
 
 def test_export_download_csv_with_search(kl_client, event, contributions):
