@@ -35,6 +35,7 @@ from delib.models.accounts import (
 )
 from delib.services import DomainError, contribution, follow_ups, peers, submissions, summaries
 from delib.services.kl import api_tokens
+from delib.services.kl import contribution as kl_contribution
 from delib.services.programme import current_event
 
 KL_ROLES = (ROLE_KL_ANALYST, ROLE_KL_ADMIN)
@@ -370,6 +371,15 @@ def kl_view(view):
         return view(*args, event=event, **kwargs)
 
     return wrapped
+
+
+def load_kl_submission(committee_id: int) -> Submission:
+    """The committee's latest submitted version, for KL; 404 when it has submitted none (KL
+    never sees a draft)."""
+    submission = kl_contribution.latest_submission(committee_id)
+    if submission is None:
+        abort(404)
+    return submission
 
 
 def load_previous_action(committee: Committee, submission_action_id: int):

@@ -7,8 +7,11 @@ from sqlalchemy import func, select
 from delib.extensions import db
 from delib.models import (
     Action,
+    AuditEntry,
+    Submission,
 )
-from delib.services import summaries
+from delib.services import actions, submissions, summaries
+from delib.services.actions import ActionInput
 from tests.conftest import text_of
 from tests.fixtures.committee import review_url as url
 
@@ -75,3 +78,92 @@ def test_action_validation_is_danish_and_saves_nothing(scene, chair_client, data
     assert response.status_code == 422
     assert message in text_of(response)
     assert db.session.scalar(select(func.count(Action.id))) == 0
+
+
+# ---------------------------------------------------------------- deleting
+
+
+@pytest.fixture
+def two_actions(scene):
+    """Two actions under task 3, the contribution still a draft."""
+    made = [actions.create_action(scene.committee, scene.chair, ActionInput(
+        scene.task(3).id, title, responsible, None, "planned"))
+        for title, responsible in (("Fælles fraværsprocedure i indskolingen m. SSP", "AKT"),
+                                   ("Temadag om skolevægring m. PPR og UU", "Skolechefen"))]
+    db.session.commit()
+    return made
+
+
+def titles() -> list[str]:
+    return list(db.session.scalars(select(Action.title).order_by(Action.id)))
+
+
+def test_the_confirmation_lists_the_action_and_deleting_logs_it(scene, chair_client,
+                                                                two_actions):
+    doomed, kept = two_actions
+    listing = chair_client.get(url(scene, "/handlinger")).get_data(as_text=True)
+    assert url(scene, f"/handlinger/{doomed.id}/slet") in listing
+    confirm = chair_client.get(url(scene, f"/handlinger/{doomed.id}/slet"))
+    page = text_of(confirm)
+    assert "Slet handling?" in page and doomed.title in page and "AKT" in page
+    assert "Planlagt" in page and kept.title not in page
+    assert titles() == [doomed.title, kept.title]  # asking deletes nothing
+
+    response = chair_client.post(url(scene, f"/handlinger/{doomed.id}/slet"),
+                                 follow_redirects=True)
+    assert "Handlingen er slettet." in text_of(response)
+    assert titles() == [kept.title]
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "action.delete"))
+    assert entry.actor_name == "Anne Formand" and entry.target == f"action:{doomed.id}"
+    assert entry.details["title"] == doomed.title and entry.details["task"] == 3
+    log = text_of(chair_client.get(url(scene, "/log")))
+    assert "Handling slettet" in log
+
+
+def test_a_submitted_contribution_keeps_its_actions(scene, chair_client, two_actions):
+    doomed = two_actions[0]
+    submissions.submit(scene.committee, scene.chair, show_authors=False,
+                       privacy_acknowledged=True)
+    db.session.commit()
+    listing = chair_client.get(url(scene, "/handlinger")).get_data(as_text=True)
+    assert f"/handlinger/{doomed.id}/slet" not in listing
+    confirm = text_of(chair_client.get(url(scene, f"/handlinger/{doomed.id}/slet")))
+    assert "handlingen kan ikke slettes" in confirm and "Slet handlingen" not in confirm
+
+    response = chair_client.post(url(scene, f"/handlinger/{doomed.id}/slet"),
+                                 follow_redirects=True)
+    assert ("Bidraget er indsendt, så handlingen kan ikke slettes. Genåbn bidraget, hvis den "
+            "skal ud af næste version.") in text_of(response)
+    assert doomed.title in titles()
+    assert db.session.scalar(select(func.count(AuditEntry.id))
+                             .where(AuditEntry.action == "action.delete")) == 0
+
+
+def test_after_reopening_a_deleted_action_stays_in_the_submitted_version(scene, chair_client,
+                                                                         two_actions):
+    doomed = two_actions[0]
+    submissions.submit(scene.committee, scene.chair, show_authors=False,
+                       privacy_acknowledged=True)
+    submissions.reopen(scene.committee, scene.chair)
+    db.session.commit()
+    chair_client.post(url(scene, f"/handlinger/{doomed.id}/slet"))
+    assert doomed.title not in titles()
+    submitted = db.session.scalar(select(Submission))
+    assert doomed.title in [a.title for a in submitted.actions]
+
+
+def test_only_the_chair_deletes_and_only_the_committees_own(scene, chair_client, two_actions,
+                                                            make_client, make_committee):
+    doomed = two_actions[0]
+    participant, participant_auth = make_client()
+    participant_auth.join(scene.committee, name="Eva")
+    assert participant.get(url(scene, f"/handlinger/{doomed.id}/slet")).status_code == 403
+    assert participant.post(url(scene, f"/handlinger/{doomed.id}/slet")).status_code == 403
+    other = make_committee(municipality="Odense")
+    theirs = actions.create_action(other, None, ActionInput(scene.task(1).id, "Odenses handling"))
+    db.session.commit()
+    # Another committee's action through this committee's address: as if it did not exist.
+    assert chair_client.post(url(scene, f"/handlinger/{theirs.id}/slet")).status_code == 404
+    assert chair_client.post(url(scene, "/handlinger/999999/slet")).status_code == 404
+    assert len(titles()) == 3
+

@@ -177,3 +177,66 @@ def test_pages_keep_the_csp_and_label_every_field(pages):
 def test_event_count_is_one_in_fixture(app):
     # The fixture loads exactly the bundled programme: other tests count on it.
     assert len(db.session.scalars(select(Event)).all()) == 1
+
+
+# ---------------------------------------------------------------- the accessibility statement
+
+
+def test_the_statement_names_a_contact_in_writing_and_by_phone(client):
+    page = client.get("/tilgaengelighed")
+    html, text = page.get_data(as_text=True), text_of(page)
+    assert "Skriv til kl@kl.dk" in text and 'href="mailto:kl@kl.dk"' in html
+    assert "Ring på 33 70 33 70" in text and 'href="tel:+4533703370"' in html
+    assert "senest inden for en måned" in text
+
+
+def test_the_deployment_sets_the_statements_contact(app, client):
+    app.config["ACCESSIBILITY_CONTACT_EMAIL"] = "webtilgaengelighed@aarhus.example.dk"
+    app.config["ACCESSIBILITY_CONTACT_PHONE"] = 89402000  # DELIB_ variables arrive as JSON
+    page = client.get("/tilgaengelighed")
+    html, text = page.get_data(as_text=True), text_of(page)
+    assert "Skriv til webtilgaengelighed@aarhus.example.dk" in text and "kl@kl.dk" not in text
+    assert "Ring på 89402000" in text and 'href="tel:+4589402000"' in html
+    app.config["ACCESSIBILITY_CONTACT_EMAIL"] = app.config["ACCESSIBILITY_CONTACT_PHONE"] = ""
+    text = text_of(client.get("/tilgaengelighed"))
+    assert "kontakt dit udvalgs formand eller KL's sekretariat" in text
+    assert "Skriv til" not in text and "Ring på" not in text
+
+
+def test_was_leads_to_the_statement(client):
+    response = client.get("/was")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/tilgaengelighed"
+    page = client.get("/was", follow_redirects=True)
+    assert "Tilgængelighedserklæring for delib" in text_of(page)
+
+
+def test_the_statement_mentions_only_what_exists(app, client):
+    """Every address the statement links to answers, and the files it names can be fetched."""
+    page = client.get("/tilgaengelighed")
+    html, text = page.get_data(as_text=True), text_of(page)
+    body = html[html.index("<main"):html.index("</main>")]
+    for href in re.findall(r'href="(/[^"]*)"', body):
+        assert client.get(href).status_code == 200, href
+    routes = {rule.rule for rule in app.url_map.iter_rules()}
+    if "Word-fil" in text:
+        assert any(r.endswith("/rapport.docx") for r in routes)
+    if "PDF-fil" in text:
+        assert any(r.endswith("/rapport.pdf") for r in routes)
+
+
+def test_every_page_links_the_statement_in_its_footer(pages, app, make_user, make_client,
+                                                      make_committee):
+    kl_user = make_user(role="kl_analyst", email="analytiker@kl.dk", municipality=None)
+    kl, kl_actions = make_client()
+    kl_actions.login(kl_user.email)
+    checked = 0
+    for client, url in [*pages, (kl, "/kl/"), (kl, "/kl/noter"), (kl, "/kl/kommuner")]:
+        response = client.get(url)
+        html = response.get_data(as_text=True)
+        if "<html" not in html:
+            continue  # a fragment for htmx, not a page
+        footer = html[html.index('<footer class="site-footer"'):]
+        assert 'href="/tilgaengelighed">Tilgængelighedserklæring</a>' in footer, url
+        checked += 1
+    assert checked > 15

@@ -6,10 +6,11 @@ from flask_login import current_user
 
 from delib.access import committee_view, load_action, load_committee_note, load_summary
 from delib.blueprints.review import PREFIX
-from delib.forms import optional_int
+from delib.forms import ConfirmForm, optional_int
 from delib.forms.actions import ActionForm
-from delib.services import DomainError, follow_ups
+from delib.services import DomainError, contribution, follow_ups
 from delib.services import actions as service
+from delib.uow import unit_of_work
 from delib.web import add_error, render
 
 bp = Blueprint("actions", __name__, url_prefix=PREFIX)
@@ -27,7 +28,8 @@ def index(committee, role):
     """The committee's follow-up actions and their status; participants see them too."""
     return render("actions/index.html", committee=committee, role=role,
                   actions=service.list_actions(committee), labels=service.STATUS_LABELS,
-                  previous_actions=follow_ups.previous_actions(committee))
+                  previous_actions=follow_ups.previous_actions(committee),
+                  locked=contribution.is_locked(committee))
 
 
 def _action_form(committee, **kwargs) -> ActionForm:
@@ -106,3 +108,22 @@ def edit(committee, action_id: int):
                       status=422)
     flash(_("Handlingen er gemt."), "success")
     return redirect(url_for("actions.index", committee_id=committee.id))
+
+
+@bp.route("/handlinger/<int:action_id>/slet", methods=["GET", "POST"])
+@committee_view(need="chair")
+def delete(committee, action_id: int):
+    """Delete a follow-up action after a confirmation step; only while the contribution is a
+    draft."""
+    action = load_action(committee, action_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        try:
+            with unit_of_work():
+                service.delete_action(committee, action, current_user)
+            flash(_("Handlingen er slettet."), "success")
+        except DomainError as error:
+            flash(error.message, "error")
+        return redirect(url_for("actions.index", committee_id=committee.id))
+    return render("actions/confirm_delete.html", committee=committee, action=action, form=form,
+                  labels=service.STATUS_LABELS, locked=contribution.is_locked(committee))

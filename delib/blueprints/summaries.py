@@ -25,7 +25,8 @@ def edit(committee, kind: str, subject_id: int):
     subject = load_summary_subject(committee, kind, subject_id)
     saved = service.find_summary(committee, subject)
     form = SummaryForm()
-    context = dict(committee=committee, kind=kind, subject=subject, form=form)
+    context = dict(committee=committee, kind=kind, subject=subject, form=form,
+                   notes=service.notes_about(committee, subject))
     if request.method == "GET":
         form.body.data = saved.body if saved else ""
         form.version.data = saved.version if saved else 0

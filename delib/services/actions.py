@@ -22,7 +22,7 @@ from delib.models import (
 from delib.services import DomainError
 from delib.services.audit import record
 from delib.services.committees import clean_text
-from delib.services.contribution import committee_note
+from delib.services.contribution import committee_note, is_locked
 
 ACTION_TITLE_MAX_LENGTH = 1000
 
@@ -119,3 +119,23 @@ def update_action(committee: Committee, action: Action, actor, data: ActionInput
         record(actor, "action.update", committee, target=f"action:{action.id}",
                before=before, after=after)
     return action
+
+
+def _described(action: Action) -> dict:
+    return {"title": action.title, "task": action.task.number, "responsible": action.responsible,
+            "status": action.status,
+            "due_on": action.due_on.isoformat() if action.due_on else None}
+
+
+def delete_action(committee: Committee, action: Action, actor) -> None:
+    """Delete an action while the contribution is a draft; a submitted one stays as it was sent."""
+    if action.committee_id != committee.id:
+        raise DomainError(_("Handlingen findes ikke i dette udvalg."))
+    if is_locked(committee):
+        raise DomainError(_("Bidraget er indsendt, så handlingen kan ikke slettes. Genåbn "
+                            "bidraget, hvis den skal ud af næste version."))
+    # The log keeps what was deleted: the action itself is gone afterwards.
+    record(actor, "action.delete", committee, target=f"action:{action.id}",
+           **_described(action))
+    db.session.delete(action)
+    db.session.flush()

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -178,7 +178,8 @@ def parse_programme(text: str, tasks_required: bool = True) -> dict:
     def at(reader: _Reader, key: str, required: bool = True) -> datetime | None:
         day_number = reader.integer("day", required=False, default=1, minimum=1)
         if day_number > len(days):
-            reader._fail("day", _("der er kun %(n)d dage i [[days]]", n=len(days)))
+            reader._fail("day", ngettext("der er kun %(num)d dag i [[days]]",
+                                         "der er kun %(num)d dage i [[days]]", len(days)))
         clock = reader.clock(key, required)
         return datetime.combine(days[day_number - 1], clock) if clock else None
 

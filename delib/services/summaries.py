@@ -3,13 +3,17 @@
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from delib.extensions import db
 from delib.models import (
     Committee,
     Message,
+    Note,
     Summary,
     Task,
+    note_messages,
+    note_tasks,
     utcnow,
 )
 from delib.services import DomainError
@@ -42,6 +46,20 @@ def summary_subject(committee: Committee, kind: str, subject_id: int) -> Task | 
     if subject is None or subject.event_id != committee.event_id:
         raise DomainError(_("Opgaven eller budskabet findes ikke på dette topmøde."))
     return subject
+
+
+def notes_about(committee: Committee, subject: Task | Message) -> list[Note]:
+    """The notes in the contribution mapped to this task or message, key points first: what the
+    chair summarises."""
+    link, column = ((note_tasks, note_tasks.c.task_id) if isinstance(subject, Task)
+                    else (note_messages, note_messages.c.message_id))
+    return list(db.session.scalars(
+        select(Note).join(link, link.c.note_id == Note.id)
+        .where(column == subject.id, Note.committee_id == committee.id,
+               Note.deleted_at.is_(None), Note.hidden_at.is_(None),
+               Note.merged_into_id.is_(None))
+        .options(selectinload(Note.slot))
+        .order_by(Note.key_point.desc(), Note.created_at, Note.id)))
 
 
 def find_summary(committee: Committee, subject: Task | Message) -> Summary | None:

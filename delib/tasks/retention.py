@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import aliased
 
@@ -56,9 +57,10 @@ def purge_event(event: Event, older_than_days: int, today: date | None = None) -
     age = (today - held_until(event)).days
     if age < older_than_days:
         raise DomainError(
-            _("%(title)s blev holdt for %(age)d dage siden. Personoplysninger slettes først, når "
-              "der er gået %(days)d dage.", title=event.title, age=max(age, 0),
-              days=older_than_days))
+            _("%(title)s blev holdt for %(ago)s. Personoplysninger slettes først, når der er gået "
+              "%(wait)s.", title=event.title,
+              ago=ngettext("%(num)d dag siden", "%(num)d dage siden", max(age, 0)),
+              wait=ngettext("%(num)d dag", "%(num)d dage", older_than_days)))
     committee_ids = select(Committee.id).where(Committee.event_id == event.id)
     report = PurgeReport(committees=db.session.scalar(
         select(func.count()).select_from(committee_ids.subquery())))

@@ -52,7 +52,8 @@ def _grid(response) -> dict:
     table = tree.xpath("//table[contains(@class, 'coverage')]")[0]
     rows = {}
     for tr in table.xpath("./tbody/tr[th[@scope='row']]"):
-        name = tr.xpath("./th")[0].text_content().strip()
+        # A submitted municipality's name is its first link (the second is its contribution).
+        name = (tr.xpath("./th/a[1]") or tr.xpath("./th"))[0].text_content().strip()
         cells = []
         for td in tr.xpath("./td"):
             link = td.xpath(".//a/@href")

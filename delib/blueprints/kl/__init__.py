@@ -92,6 +92,7 @@ def _keep_event(endpoint: str, values: dict) -> None:
 # The views register themselves on `bp`; imported last, as they import it from here.
 from delib.blueprints.kl import (  # noqa: E402
     api,
+    contribution,
     coverage,
     events,
     exports,
@@ -103,5 +104,5 @@ from delib.blueprints.kl import (  # noqa: E402
 )
 
 api_bp = api.bp
-__all__ = ["api_bp", "bp", "coverage", "events", "exports", "follow_ups", "notes", "overview",
-           "themes", "tokens"]
+__all__ = ["api_bp", "bp", "contribution", "coverage", "events", "exports", "follow_ups", "notes",
+           "overview", "themes", "tokens"]

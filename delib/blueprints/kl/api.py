@@ -282,7 +282,7 @@ def openapi_document(server: str) -> dict:
          "description": "Størrelsesgruppe.",
          "schema": {"type": "string", "enum": list(overview.SIZE_ORDER)}},
         _param("municipality", "integer", "Kommunekode."),
-        _param("key_points", "integer", "1: kun hovedpointer."),
+        _param("key_points", "integer", "1: kun nøglepunkter."),
         _param("tema", "string", "Et temas nøgle (key fra /v1/themes med de samme filtre): "
                                  "kun temaets noter."),
     ]

@@ -599,7 +599,7 @@ def describe(event: Event, f: Filters) -> list[str]:
     if f.municipality_code is not None:
         parts.append(db.session.get(Municipality, f.municipality_code).name)
     if f.key_points:
-        parts.append(_("Kun hovedpointer"))
+        parts.append(_("Kun nøglepunkter"))
     if f.groups:
         parts.append(str(GROUP_CHOICES[f.groups]))
     if f.theme_label:
