@@ -67,7 +67,8 @@ test: install lint
 test-pg: install
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n auto -q
 
-# The break spike on this machine: real gunicorn, 98 committees x 15 participants, targets.
+# The summit's load on this machine: real gunicorn (sync + gevent stream), 10,000 streams, the
+# stress break, the crowd join, KL's overview; targets with pass/miss.
 # BENCH_ARGS="--quick" for a short smoke run; "--profile" records py-spy profiles.
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
