@@ -68,6 +68,11 @@ class Subscriber:
             self._items.append(item)
         self._ready.set()
 
+    def close(self) -> None:
+        """End the stream at its next wake-up; the browser reconnects with Last-Event-ID."""
+        self.closed = True
+        self._ready.set()
+
     def take(self, timeout: float) -> list[tuple] | None:
         """What arrived, waiting up to `timeout`; None if nothing did (time for a heartbeat)."""
         woke = self._ready.wait(timeout)
@@ -173,6 +178,21 @@ class Hub:
             self.unsubscribe(subscriber)
 
     # ----------------------------------------------------------------------------- watcher
+
+    def stop(self, timeout: float = 5) -> None:
+        """Close every stream and stop the watcher (an app shutting down, a test's end): no
+        tick may run against a database that is about to go."""
+        with self._lock:
+            subscribers = [s for group in self._groups.values() for s in group]
+            watcher = self._watcher
+            self._groups.clear()
+            self._participants.clear()
+            self._sessions.clear()
+        for subscriber in subscribers:
+            # Closed without `end`: a browser reconnects (to another process, after a restart).
+            subscriber.close()
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join(timeout)
 
     def _watch(self) -> None:
         tick = float(self.app.config["STREAM_TICK_SECONDS"])
@@ -288,6 +308,13 @@ def hub_for(app: Flask) -> Hub:
 
 
 _creating = threading.Lock()
+
+
+def stop(app: Flask) -> None:
+    """Close this process's streams for the app and stop its watcher, if it has a hub."""
+    hub = app.extensions.get("delib.stream")
+    if hub is not None and hub.pid == os.getpid():
+        hub.stop()
 
 
 def stats(app: Flask) -> dict:

@@ -9,7 +9,7 @@ from flask import g
 from jinja2 import BytecodeCache
 from sqlalchemy import select
 
-from delib import create_app
+from delib import create_app, stream
 from delib.auth import hash_password
 from delib.extensions import db
 from delib.models import Committee, Event, Municipality, User
@@ -133,6 +133,8 @@ def app(tmp_path, app_config, request):
         if not sqlite_copy:
             _populate()
         yield app
+        # No stream tick may outlive the test's tables (PostgreSQL drops them next).
+        stream.stop(app)
         db.session.remove()
         if TEST_DATABASE_URL:
             db.drop_all()

@@ -83,6 +83,35 @@ def hidden_value(html: str, name: str) -> str:
     return match.group(1)
 
 
+#: A WSGI wrapper that names the worker process in every answer (X-Worker-Pid), so a test can
+#: show that several workers served it: written to a file and served as pidapp:application.
+PID_APP = '''
+import os
+from delib import create_app
+
+app = create_app()
+
+
+def application(environ, start_response):
+    def start(status, headers, exc_info=None):
+        return start_response(status, headers + [("X-Worker-Pid", str(os.getpid()))], exc_info)
+    return app(environ, start)
+'''
+
+
+def join(port: int, committee, name: str) -> "Browser":
+    """A participant joining a live server with the committee's code, as a browser does."""
+    browser = Browser(port)
+    status, page = browser.request("GET", f"/deltag/{committee.join_code}")
+    assert status == 200
+    status, _t = browser.request("POST", "/deltag", form={
+        "csrf_token": hidden_value(page, "csrf_token"), "code": committee.join_code,
+        "display_name": name,
+    })
+    assert status == 302, f"join as {name} failed ({status})"
+    return browser
+
+
 class EventStream:
     """An open text/event-stream answer, read event by event as a browser's EventSource does
     (a blank line ends an event; `: comment` lines are heartbeats). Close it when done."""

@@ -20,7 +20,7 @@ from delib.extensions import db, limiter
 from delib.models import Note, Participant, utcnow
 from delib.services.committees import CODE_ALPHABET, CODE_LENGTH, format_join_code
 from tests.conftest import HX, text_of
-from tests.live_server_support import Browser, gunicorn, hidden_value
+from tests.live_server_support import PID_APP, Browser, gunicorn, hidden_value
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,7 +166,6 @@ def test_rate_limit_storage_is_configurable(app):
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
     # Flask-Limiter reads RATELIMIT_STORAGE_URI; several workers share limits via e.g. redis://.
     assert type(limiter.storage).__name__ == "MemoryStorage"
-
 
 
 def _free_port() -> int:
@@ -328,7 +327,6 @@ class TestJoinLimits:
         assert db.session.scalar(select(func.count(Participant.id))) == 0
 
 
-
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True,
                                          "RATELIMIT_DEFAULT": "2 per minute"}])
 def test_no_address_limit_reaches_the_break(app, client, auth, make_committee, make_client):
@@ -349,19 +347,6 @@ def test_no_address_limit_reaches_the_break(app, client, auth, make_committee, m
 
 # --------------------------------------------------------------------------- several workers
 
-#: Names the worker process in every answer, so the test can show several served the posts.
-PID_APP = '''
-import os
-from delib import create_app
-
-app = create_app()
-
-
-def application(environ, start_response):
-    def start(status, headers, exc_info=None):
-        return start_response(status, headers + [("X-Worker-Pid", str(os.getpid()))], exc_info)
-    return app(environ, start)
-'''
 
 #: What one fast writer fires off in a break, faster than anyone should.
 BURST = [

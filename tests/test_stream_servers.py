@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 
 from delib.extensions import db
-from tests.live_server_support import Browser, EventStream, gunicorn, hidden_value
+from tests.live_server_support import Browser, EventStream, gunicorn, hidden_value, join
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,18 +69,6 @@ def servers(app, tmp_path, make_committee, event):
         db.session.remove()
 
 
-def _join(port, committee, name) -> Browser:
-    browser = Browser(port)
-    status, page = browser.request("GET", f"/deltag/{committee.join_code}")
-    assert status == 200
-    status, _t = browser.request("POST", "/deltag", form={
-        "csrf_token": hidden_value(page, "csrf_token"), "code": committee.join_code,
-        "display_name": name,
-    })
-    assert status == 302, f"join as {name} failed ({status})"
-    return browser
-
-
 def _on(port: int, browser: Browser) -> Browser:
     """The same browser (its cookies) talking to another port of the same host."""
     other = Browser(port)
@@ -91,8 +79,8 @@ def _on(port: int, browser: Browser) -> Browser:
 def test_a_note_saved_on_the_page_server_reaches_a_stream_on_the_stream_server(servers):
     """Jonas's stream (stream server) shows Mette's note (page server); an outsider gets none."""
     page_port, stream_port, committee, elsewhere, slot = servers
-    mette = _join(page_port, committee, "Mette")
-    jonas = _join(page_port, committee, "Jonas")
+    mette = join(page_port, committee, "Mette")
+    jonas = join(page_port, committee, "Jonas")
     stream_path = f"/udvalg/{committee.id}/pauser/{slot.id}/stroem"
 
     stream = EventStream(_on(stream_port, jonas), stream_path)
@@ -126,7 +114,7 @@ def test_a_note_saved_on_the_page_server_reaches_a_stream_on_the_stream_server(s
         stream.close()
 
     # Only members get a committee's stream, on this server too.
-    outsider = _join(page_port, elsewhere, "Kirsten")
+    outsider = join(page_port, elsewhere, "Kirsten")
     stream = EventStream(_on(stream_port, outsider),
                          f"/udvalg/{committee.id}/pauser/{slot.id}/stroem", timeout=10)
     try:

@@ -15,23 +15,9 @@ from types import SimpleNamespace
 import pytest
 
 from delib.extensions import db
-from tests.live_server_support import Browser, gunicorn, hidden_value
+from tests.live_server_support import PID_APP, Browser, gunicorn, hidden_value, join
 
 ROOT = Path(__file__).resolve().parent.parent
-
-#: A WSGI wrapper that names the worker process in every response, for this test only.
-PID_APP = '''
-import os
-from delib import create_app
-
-app = create_app()
-
-
-def application(environ, start_response):
-    def start(status, headers, exc_info=None):
-        return start_response(status, headers + [("X-Worker-Pid", str(os.getpid()))], exc_info)
-    return app(environ, start)
-'''
 
 
 def _free_port() -> int:
@@ -70,18 +56,6 @@ def server(app, tmp_path, make_committee, event):
         db.session.remove()
 
 
-def _join(port, committee, name) -> Browser:
-    browser = Browser(port)
-    status, page = browser.request("GET", f"/deltag/{committee.join_code}")
-    assert status == 200
-    status, _t = browser.request("POST", "/deltag", form={
-        "csrf_token": hidden_value(page, "csrf_token"), "code": committee.join_code,
-        "display_name": name,
-    })
-    assert status == 302, f"join as {name} failed ({status})"
-    return browser
-
-
 def _post_note(browser, committee, slot, text) -> str:
     """Write a note from the break screen as a browser does; the pid of the worker that saved it."""
     status, page = browser.request("GET", f"/udvalg/{committee.id}/pauser/{slot.id}")
@@ -110,8 +84,8 @@ def _read_on_another_worker(browser, committee, slot, not_pid, attempts=200):
 
 def test_participants_on_different_workers_see_each_others_notes(server):
     port, committee, slot = server
-    mette = _join(port, committee, "Mette")
-    jonas = _join(port, committee, "Jonas")
+    mette = join(port, committee, "Mette")
+    jonas = join(port, committee, "Jonas")
 
     mette_pid = _post_note(mette, committee, slot, "Mette: fælles retning for skole og dagtilbud")
     jonas_pid, jonas_sees = _read_on_another_worker(jonas, committee, slot, not_pid=mette_pid)

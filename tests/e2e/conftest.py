@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from delib import create_app
+from delib import create_app, stream
 from delib.auth import hash_password
 from delib.extensions import db
 from delib.models import DiscussionSlot, Event, Municipality, User
@@ -123,6 +123,8 @@ def live_app(tmp_path):
                              "slot_id": slot.id, "event_id": event.id}
         db.session.remove()
     yield app
+    # The browser's streams may still be open: no tick may outlive the tables.
+    stream.stop(app)
     with app.app_context():
         if TEST_DATABASE_URL:
             db.drop_all()
