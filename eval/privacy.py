@@ -6,8 +6,10 @@ The set (eval/sets/privacy.jsonl) is short notes as politicians jot them in a br
 with personal data (first names of Danish and foreign origin, surnames alone or in the genitive,
 "drengen i 3.b", "hans mor", CPR, phone, e-mail), half without (capitalised institutions,
 places, parties, compound nouns, ordinary words first in a sentence such as "Per elev" or
-"Liv i skolegården"). Each line holds the spans a reader would remove. It was written before the
-guard was tuned; the "heldout" third was measured only at the end, never tuned against.
+"Liv i skolegården"). Each line holds the spans a reader would remove. "dev" was written before
+the guard was tuned and tuned against; "heldout" was measured once at the end, then one false
+alarm was fixed (so it is no longer unseen); "unseen" was written afterwards by someone who had
+not read the guard's rules and is never tuned against (docs/privacy.md).
 
 Figures, per split:
 - sentence level: a note is flagged when the guard finds anything; recall = flagged notes with
@@ -29,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from delib.services.privacy import flag_personal_data  # noqa: E402
 
 SET = ROOT / "eval" / "sets" / "privacy.jsonl"
-SPLITS = ("dev", "heldout")
+SPLITS = ("dev", "heldout", "unseen")
 MIN_RECALL, MIN_PRECISION = 0.95, 0.90
 
 

@@ -128,7 +128,7 @@ def test_guard_figures_on_the_labelled_set(capsys):
     rows = evaluation.load()
     assert len(rows) >= 150
     assert 0.4 <= sum(r["personal"] for r in rows) / len(rows) <= 0.6
-    assert {r["split"] for r in rows} == {"dev", "heldout"}
+    assert {r["split"] for r in rows} == {"dev", "heldout", "unseen"}
     figures = evaluation.evaluate(rows)
     text = evaluation.report(figures)
     with capsys.disabled():
