@@ -70,6 +70,9 @@ def test_the_2021_contribution_is_submitted_and_reopened_for_review(runner, make
     review = text_of(chair.get(f"/udvalg/{committee.id}/gennemgang"))
     assert "ledernetværk for 0-18 år" in review
     assert "Procesplan for revision af børne- og ungepolitikken" in review
+    # The members agreed to the draft before it was submitted; the versions page says so.
+    versions = text_of(chair.get(f"/udvalg/{committee.id}/gennemgang/versioner"))
+    assert "Godkendt af 2 af 2 deltagere" in versions
 
 
 def test_the_2022_committee_follows_up_on_the_2021_actions(runner, make_client):

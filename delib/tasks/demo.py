@@ -572,6 +572,13 @@ COMMITTEE_DEMO_ACTIONS = [
 ]
 
 
+#: The demo members' answers to the draft referat: (display name, remark).
+COMMITTEE_DEMO_AGREEMENT = [
+    ("Mette (demo)", ""),
+    ("Jonas (demo)", "Enig. Husk at ledernetværket også skal omfatte dagplejen."),
+]
+
+
 def add_committee_demo_contribution(committee: Committee, chair) -> Submission | None:
     """Submit the demo committee's contribution through the chair's own flow, then reopen it.
 
@@ -580,7 +587,8 @@ def add_committee_demo_contribution(committee: Committee, chair) -> Submission |
     Nothing happens once the committee has a submission, a summary or an action, so a chair's
     own work in the demo is never overwritten.
     """
-    from delib.models import Action, Summary
+    from delib.models import Action, Participant, Summary
+    from delib.services import agreements
     from delib.services.actions import ActionInput, create_action
     from delib.services.submissions import reopen, submit
     from delib.services.summaries import save_summary
@@ -597,7 +605,18 @@ def add_committee_demo_contribution(committee: Committee, chair) -> Submission |
             create_action(committee, chair, ActionInput(
                 task_id=tasks[number].id, title=title, responsible=responsible, due_on=due_on,
                 status=status))
-    # The personal-data check flags "Fraværsindsatsen" as a name; the chair saw it is not one.
+    # The members read the draft and agreed (one with a remark), so the submitted version says
+    # "Godkendt af 2 af 2 deltagere" and the chair's page shows what an agreement round looks like.
+    members = {p.display_name: p for p in db.session.scalars(
+        select(Participant).where(Participant.committee_id == committee.id,
+                                  Participant.removed_at.is_(None)))}
+    if members:
+        agreements.open_round(committee, chair)
+        for name, remark in COMMITTEE_DEMO_AGREEMENT:
+            if name in members:
+                agreements.answer(committee, members[name], True, remark)
+    # The personal-data check no longer flags "Fraværsindsatsen"; the acknowledgement stays for
+    # any demo note it might flag.
     submission = submit(committee, chair, show_authors=False, privacy_acknowledged=True)
     reopen(committee, chair)
     return submission
